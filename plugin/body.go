@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// peekResponseBody reads at most limit bytes of res.Body and puts back a
+// body that yields exactly the bytes the upstream sent: the part read, then
+// the untouched rest (or the read error the client would have seen).
+func peekResponseBody(res *http.Response, limit int) (peeked []byte, truncated bool) {
+	if res.Body == nil || res.Body == http.NoBody {
+		return nil, false
+	}
+	peeked, truncated, res.Body = peek(res.Body, limit)
+	return peeked, truncated
+}
+
+// peekRequestBody does the same for the client's request body, which Tyk
+// keeps in memory after proxying (gateway/reverse_proxy.go deepCopyBody).
+func peekRequestBody(r *http.Request, limit int) []byte {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	peeked, _, body := peek(r.Body, limit)
+	r.Body = body
+	return peeked
+}
+
+func peek(body io.ReadCloser, limit int) ([]byte, bool, io.ReadCloser) {
+	buf := make([]byte, 0, minInt(limit+1, 4096))
+	w := bytes.NewBuffer(buf)
+	n, err := w.ReadFrom(io.LimitReader(body, int64(limit)+1))
+	peeked := w.Bytes()
+	truncated := n > int64(limit)
+	rest := &replayBody{head: bytes.NewReader(peeked), tail: body}
+	if err != nil {
+		rest.err = err
+	}
+	if truncated {
+		peeked = peeked[:limit]
+	}
+	return peeked, truncated, rest
+}
+
+// replayBody replays the peeked head, then the original body. If reading
+// the head hit an error, that error is replayed instead of the tail.
+type replayBody struct {
+	head *bytes.Reader
+	tail io.ReadCloser
+	err  error
+}
+
+func (b *replayBody) Read(p []byte) (int, error) {
+	if b.head.Len() > 0 {
+		return b.head.Read(p)
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return b.tail.Read(p)
+}
+
+func (b *replayBody) Close() error { return b.tail.Close() }
+
+// wantsRequestBody: only form posts can carry grant_type or a token.
+func wantsRequestBody(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	return mediaType(r.Header) == "application/x-www-form-urlencoded"
+}
+
+// responseHasInspectableBody keeps the hook off bodies it must not buffer:
+// HEAD, 1xx, 204, 304, upgrades and event streams.
+func responseHasInspectableBody(r *http.Request, res *http.Response) bool {
+	if r.Method == http.MethodHead {
+		return false
+	}
+	switch {
+	case res.StatusCode < 200, res.StatusCode == http.StatusNoContent,
+		res.StatusCode == http.StatusNotModified, res.StatusCode == http.StatusSwitchingProtocols:
+		return false
+	}
+	return mediaType(res.Header) != "text/event-stream"
+}
+
+func mediaType(h http.Header) string {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return ""
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		return mt
+	}
+	return strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+}
+
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,273 @@
+package classify
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// exchange is one request/response pair. The same table drives the table
+// test, the benchmarks and the fuzz seeds (like Coraza's shared cases).
+type exchange struct {
+	name     string
+	source   string // RFC section or provider doc the example comes from
+	req      Request
+	resp     Response
+	opts     *Options
+	endpoint Endpoint
+	verdict  Verdict
+	causes   []Code
+}
+
+func hdr(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Add(kv[i], kv[i+1])
+	}
+	return h
+}
+
+func formPost(path, body string, kv ...string) Request {
+	h := hdr(append([]string{"Content-Type", "application/x-www-form-urlencoded"}, kv...)...)
+	return Request{Method: "POST", Path: path, Header: h, Body: []byte(body)}
+}
+
+func jsonResp(status string, body string, kv ...string) Response {
+	h := hdr(append([]string{"Content-Type", "application/json;charset=UTF-8", "Cache-Control", "no-store", "Pragma", "no-cache"}, kv...)...)
+	return Response{Status: atoi(status), Header: h, Body: []byte(body)}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func gzipped(s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.Bytes()
+}
+
+const (
+	authCodeRequest = "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb"
+	rfc6749Success  = `{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value"}`
+	bearerSuccess   = `{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA"}`
+)
+
+// largeTokenSuccess is a ~1 KB token response, like an IdP's JWT answer.
+var largeTokenSuccess = `{"access_token":"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImRlbW8ifQ.` + strings.Repeat("eyJzdWIiOiJkZW1vIn0", 30) +
+	`.c2lnbmF0dXJl","expires_in":300,"refresh_expires_in":1800,"refresh_token":"eyJhbGciOiJIUzI1NiJ9.` + strings.Repeat("cmVmcmVzaA", 20) +
+	`.sig","token_type":"Bearer","not-before-policy":0,"session_state":"5f1a0d1c-8d0a-4f0e-9a8b-2b1c0d9e8f7a","scope":"profile email"}`
+
+var exchanges = []exchange{
+	{
+		name: "rfc6749 5.1 success", source: "RFC 6749 §5.1",
+		req:  formPost("/token", authCodeRequest),
+		resp: jsonResp("200", bearerSuccess), endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{OK},
+	},
+	{
+		name: "rfc6749 5.1 example token type rejected by default", source: "RFC 6749 §5.1, §7.1",
+		req:  formPost("/token", authCodeRequest),
+		resp: jsonResp("200", rfc6749Success), endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{BadTokenType},
+	},
+	{
+		name: "rfc6749 5.1 example token type accepted when configured", source: "RFC 6749 §5.1",
+		req:  formPost("/token", authCodeRequest),
+		resp: jsonResp("200", rfc6749Success), opts: &Options{TokenTypes: []string{"example"}},
+		endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{OK},
+	},
+	{
+		name: "rfc6749 5.2 invalid_request", source: "RFC 6749 §5.2",
+		req:  formPost("/token", authCodeRequest),
+		resp: jsonResp("400", `{"error":"invalid_request"}`), endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "large jwt success", source: "Keycloak token response shape",
+		req:  formPost("/realms/demo/protocol/openid-connect/token", "grant_type=client_credentials&scope=profile+email"),
+		resp: jsonResp("200", largeTokenSuccess), endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{OK},
+	},
+	{
+		name: "gzip success", source: "RFC 9110 §8.4.1.3",
+		req:  formPost("/token", "grant_type=client_credentials"),
+		resp: func() Response {
+			r := jsonResp("200", "", "Content-Encoding", "gzip")
+			r.Body = gzipped(bearerSuccess)
+			return r
+		}(),
+		endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{OK},
+	},
+	{
+		name: "github error in 200 form body", source: "GitHub docs: troubleshooting OAuth app access token request errors",
+		req: formPost("/login/oauth/access_token", "client_id=Iv1.demo&client_secret=demo-secret-value&code=demo-code-123&grant_type=authorization_code"),
+		resp: Response{Status: 200, Header: hdr("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+			Body: []byte("error=incorrect_client_credentials&error_description=The+client_id+and%2For+client_secret+passed+are+incorrect.&error_uri=https%3A%2F%2Fdocs.github.com")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, ErrorInSuccessStatus, FormEncodedResponse},
+	},
+	{
+		name: "entra AADSTS7000215 bad secret", source: "Microsoft identity platform error codes",
+		req: formPost("/tenant/oauth2/v2.0/token", "grant_type=client_credentials&client_id=demo&client_secret=wrong-demo-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"),
+		resp: jsonResp("401", `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2024-01-01 00:00:00Z","error_codes":[7000215],"timestamp":"2024-01-01 00:00:00Z"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "entra AADSTS50011 redirect mismatch under invalid_request", source: "Microsoft identity platform error codes",
+		req:  formPost("/tenant/oauth2/v2.0/token", authCodeRequest),
+		resp: jsonResp("400", `{"error":"invalid_request","error_description":"AADSTS50011: The redirect URI specified in the request does not match.","error_codes":[50011]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
+		name: "keycloak bad secret as unauthorized_client", source: "Keycloak ClientAuthenticator",
+		req:  formPost("/realms/demo/protocol/openid-connect/token", "grant_type=client_credentials&client_id=demo&client_secret=nope"),
+		resp: jsonResp("401", `{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "keycloak redirect mismatch as invalid_grant", source: "Keycloak TokenEndpoint",
+		req:  formPost("/realms/demo/protocol/openid-connect/token", authCodeRequest),
+		resp: jsonResp("400", `{"error":"invalid_grant","error_description":"Incorrect redirect_uri"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
+		name: "auth0 bad secret as 401 access_denied", source: "Auth0 token endpoint",
+		req:  formPost("/oauth/token", "grant_type=client_credentials&client_id=demo&client_secret=nope"),
+		resp: jsonResp("401", `{"error":"access_denied","error_description":"Unauthorized"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "nginx 502 html", source: "nginx default error page",
+		req: formPost("/token", "grant_type=client_credentials"),
+		resp: Response{Status: 502, Header: hdr("Content-Type", "text/html"),
+			Body: []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{ServerError, HTMLErrorPage},
+	},
+	{
+		name: "empty 401", source: "infrastructure",
+		req:  formPost("/token", "grant_type=client_credentials"),
+		resp: Response{Status: 401, Header: hdr()}, endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, EmptyBody},
+	},
+	{
+		name: "nested error object", source: "Google APIs error model",
+		req:  formPost("/token", "grant_type=client_credentials"),
+		resp: jsonResp("401", `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
+		name: "missing access_token", source: "RFC 6749 §5.1",
+		req:  formPost("/token", "grant_type=client_credentials"),
+		resp: jsonResp("200", `{"token_type":"Bearer","expires_in":3600}`), endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken},
+	},
+	{
+		name: "string expires_in", source: "RFC 6749 §5.1",
+		req:  formPost("/token", "grant_type=client_credentials"),
+		resp: jsonResp("200", `{"access_token":"demo-at","token_type":"bearer","expires_in":"3600"}`), endpoint: EndpointToken, verdict: VerdictWarning, causes: []Code{ExpiresInString},
+	},
+	{
+		name: "text/plain json", source: "RFC 6749 §5.1",
+		req: formPost("/token", "grant_type=client_credentials"),
+		resp: Response{Status: 200, Header: hdr("Content-Type", "text/plain", "Cache-Control", "no-store"),
+			Body: []byte(bearerSuccess)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{WrongContentType},
+	},
+	{
+		name: "openid without id_token, no no-store, narrowed scope", source: "OpenID Connect Core §3.1.3.3",
+		req: formPost("/token", "grant_type=password&username=demo&password=demo-password&scope=openid+profile+email"),
+		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json"),
+			Body: []byte(`{"access_token":"demo-at","token_type":"Bearer","expires_in":60,"scope":"openid profile"}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingIDToken, ScopeNarrowed, MissingNoStore},
+	},
+	{
+		name: "device polling pending", source: "RFC 8628 §3.5",
+		req:  formPost("/token", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=demo-device-code&client_id=demo"),
+		resp: jsonResp("400", `{"error":"authorization_pending"}`), endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{AuthorizationPending},
+	},
+	{
+		name: "introspection inactive", source: "RFC 7662 §2.2",
+		req:  formPost("/introspect", "token=demo-opaque-token&token_type_hint=access_token"),
+		resp: jsonResp("200", `{"active":false}`), endpoint: EndpointIntrospect, verdict: VerdictOK, causes: []Code{InactiveToken},
+	},
+	{
+		name: "authorize redirect with error and state", source: "RFC 6749 §4.1.2.1",
+		req: Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz&redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb", Header: hdr()},
+		resp: Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?error=access_denied&state=xyz")},
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{AccessDenied},
+	},
+	{
+		name: "authorize state not echoed", source: "RFC 6749 §4.1.2",
+		req: Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz", Header: hdr()},
+		resp: Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=abc")},
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{StateMismatch},
+	},
+	{
+		name: "authorize issuer mismatch", source: "RFC 9207 §2.4",
+		req:  Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz", Header: hdr()},
+		resp: Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?code=x&state=xyz&iss=https%3A%2F%2Fevil.example")},
+		opts: &Options{Issuer: "https://honest.as.example"}, endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{IssuerMismatch},
+	},
+	{
+		name: "authorize html redirect_uri page", source: "Keycloak error page",
+		req: Request{Method: "GET", Path: "/realms/demo/protocol/openid-connect/auth", RawQuery: "response_type=code&client_id=demo&redirect_uri=https%3A%2F%2Fevil.example%2Fcb", Header: hdr()},
+		resp: Response{Status: 400, Header: hdr("Content-Type", "text/html;charset=utf-8"),
+			Body: []byte("<!DOCTYPE html><html><body><p id=\"kc-error-message\">Invalid parameter: redirect_uri</p></body></html>")},
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
+		name: "resource invalid_token", source: "RFC 6750 §3",
+		req:  Request{Method: "GET", Path: "/resource", Header: hdr("Authorization", "Bearer mF_9.B5f-4.1JqM")},
+		resp: Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer realm="example", error="invalid_token", error_description="The access token expired"`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "resource missing token", source: "RFC 6750 §3",
+		req:  Request{Method: "GET", Path: "/resource", Header: hdr()},
+		resp: Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer realm="example"`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "resource success is not labelled", source: "RFC 6750",
+		req:  Request{Method: "GET", Path: "/resource", Header: hdr("Authorization", "Bearer mF_9.B5f-4.1JqM")},
+		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"ok":true}`)},
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "non-oauth", source: "",
+		req:  Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
+		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+}
+
+func TestClassifyExchanges(t *testing.T) {
+	for _, tc := range exchanges {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Classify(&tc.req, &tc.resp, tc.opts)
+			if got.Endpoint != tc.endpoint {
+				t.Errorf("endpoint: got %q, want %q", got.Endpoint, tc.endpoint)
+			}
+			if got.Verdict != tc.verdict {
+				t.Errorf("verdict: got %q, want %q (causes %v)", got.Verdict, tc.verdict, got.Causes())
+			}
+			if !equalCodes(got.Causes(), tc.causes) {
+				t.Errorf("causes: got %v, want %v", got.Causes(), tc.causes)
+			}
+		})
+	}
+}
+
+func equalCodes(a, b []Code) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,282 @@
+package classify
+
+// Mapping upstream error codes and texts to root causes. Real providers
+// bend RFC 6749 §5.2: the code alone often names a symptom, so provider
+// numbers and descriptions are read first.
+
+// errorCodes maps the "error" values of the OAuth RFCs and of known
+// providers to causes. Unknown values are unrecognized_error.
+var errorCodes = map[string]Code{
+	// RFC 6749 §4.1.2.1 and §5.2.
+	"invalid_request":           InvalidRequest,
+	"invalid_client":            InvalidClient,
+	"invalid_grant":             InvalidGrant,
+	"unauthorized_client":       UnauthorizedClient,
+	"unsupported_grant_type":    UnsupportedGrantType,
+	"invalid_scope":             InvalidScope,
+	"access_denied":             AccessDenied,
+	"unsupported_response_type": UnsupportedResponseType,
+	"server_error":              ServerError,
+	"temporarily_unavailable":   TemporarilyUnavailable,
+	// RFC 6750 §3.1.
+	"invalid_token":      InvalidToken,
+	"insufficient_scope": InsufficientScope,
+	// RFC 8628 §3.5.
+	"authorization_pending": AuthorizationPending,
+	"slow_down":             SlowDown,
+	"expired_token":         ExpiredToken,
+	// RFC 7009 §2.2.1, RFC 8707 §2, RFC 9449 §7.1 and §8.
+	"unsupported_token_type": UnsupportedTokenType,
+	"invalid_target":         InvalidTarget,
+	"invalid_dpop_proof":     InvalidDPoPProof,
+	"use_dpop_nonce":         UseDPoPNonce,
+	// OpenID Connect Core §3.1.2.6.
+	"interaction_required":       InteractionRequired,
+	"login_required":             InteractionRequired,
+	"consent_required":           InteractionRequired,
+	"account_selection_required": InteractionRequired,
+	"invalid_request_uri":        InvalidRequest,
+	"invalid_request_object":     InvalidRequest,
+	"request_not_supported":      InvalidRequest,
+	"request_uri_not_supported":  InvalidRequest,
+	"registration_not_supported": InvalidRequest,
+	// RFC 7591 and common spellings.
+	"invalid_redirect_uri":  RedirectURIMismatch,
+	"redirect_uri_mismatch": RedirectURIMismatch, // GitHub, Google
+	// GitHub.
+	"incorrect_client_credentials": InvalidClient,
+	"bad_verification_code":        InvalidGrant,
+	"bad_refresh_token":            InvalidGrant,
+	"incorrect_device_code":        InvalidGrant,
+	"unverified_user_email":        AccessDenied,
+	"device_flow_disabled":         UnauthorizedClient,
+	// Google.
+	"deleted_client":        InvalidClient,
+	"disabled_client":       UnauthorizedClient,
+	"org_internal":          AccessDenied,
+	"admin_policy_enforced": AccessDenied,
+	"invalid_rapt":          InvalidGrant,
+	"rate_limit_exceeded":   RateLimited,
+	// Auth0.
+	"mfa_required":       InteractionRequired,
+	"too_many_attempts":  RateLimited,
+	"unauthorized":       InvalidClient,
+	"invalid_user_input": InvalidRequest,
+}
+
+// entraCodes maps Microsoft Entra AADSTS numbers (in error_codes and
+// error_description) to causes: the number is the root cause, the error
+// field only its family.
+var entraCodes = map[int]Code{
+	7000215: InvalidClient, // invalid client secret
+	7000222: InvalidClient, // client secret expired
+	700016:  InvalidClient, // application not found in the directory
+	7000218: InvalidClient, // client_assertion or client_secret missing
+	700027:  InvalidClient, // client assertion signature invalid
+	700025:  InvalidClient, // public client sent a secret
+	50011:   RedirectURIMismatch,
+	500113:  RedirectURIMismatch, // no reply address registered
+	70011:   InvalidScope,
+	650053:  InvalidScope,
+	70008:   InvalidGrant, // code or refresh token expired or revoked
+	54005:   InvalidGrant, // code already redeemed
+	70000:   InvalidGrant,
+	700082:  InvalidGrant, // refresh token expired by inactivity
+	70043:   InvalidGrant,
+	50126:   InvalidGrant, // wrong username or password
+	50034:   InvalidGrant,
+	50148:   InvalidGrant, // PKCE verifier does not match
+	501481:  InvalidGrant,
+	900144:  InvalidRequest,
+	9002313: InvalidRequest,
+	90014:   InvalidRequest,
+	50059:   InvalidRequest, // tenant not found
+	90002:   InvalidRequest,
+	700054:  UnauthorizedClient,
+	70001:   UnauthorizedClient,
+	7000112: UnauthorizedClient,
+	65001:   InteractionRequired,
+	50076:   InteractionRequired,
+	50079:   InteractionRequired,
+	50058:   InteractionRequired,
+	50074:   InteractionRequired,
+	65004:   AccessDenied,
+	53003:   AccessDenied,
+	50105:   AccessDenied,
+	70016:   AuthorizationPending,
+	70019:   ExpiredToken,
+}
+
+// nestedStatuses maps Google API and Microsoft Graph nested codes.
+var nestedStatuses = map[string]Code{
+	"UNAUTHENTICATED":             InvalidToken,
+	"PERMISSION_DENIED":           InsufficientScope,
+	"INVALID_ARGUMENT":            InvalidRequest,
+	"RESOURCE_EXHAUSTED":          RateLimited,
+	"UNAVAILABLE":                 TemporarilyUnavailable,
+	"INTERNAL":                    ServerError,
+	"InvalidAuthenticationToken":  InvalidToken,
+	"Authorization_RequestDenied": InsufficientScope,
+	"Forbidden":                   InsufficientScope,
+	"Unauthorized":                InvalidToken,
+}
+
+// rootFromError finds the root cause of an error response. known is false
+// when the code is not registered anywhere.
+func rootFromError(f *oauthFields, endpoint Endpoint, status int) (root Code, known bool) {
+	if n := entraNumber(f); n != 0 {
+		if c, ok := entraCodes[n]; ok {
+			return c, true
+		}
+	}
+	code := f.err.raw
+	if f.err.kind == kindObject {
+		code = nil
+		switch {
+		case f.nestedStatus.nonEmptyString():
+			code = f.nestedStatus.raw
+		case f.nestedCode.nonEmptyString():
+			code = f.nestedCode.raw
+		}
+		if c, ok := nestedStatuses[string(code)]; ok {
+			return adjustForEndpoint(c, endpoint), true
+		}
+		if root := rootFromText(f.nestedMessage.raw); root != "" {
+			return root, true
+		}
+		return "", false
+	}
+	if f.err.kind != kindString {
+		return "", false
+	}
+	if f.format == formatJSON {
+		code = unescapeJSON(code)
+	} else {
+		code = unescapeForm(code)
+	}
+	c, ok := errorCodes[string(code)]
+	desc := f.description.raw
+	if text := rootFromText(desc); text != "" {
+		switch {
+		case text == RedirectURIMismatch:
+			// Keycloak, Okta and fosite answer a redirect mismatch at the
+			// token endpoint with invalid_grant or invalid_request.
+			return RedirectURIMismatch, true
+		case text == InvalidClient && (c == UnauthorizedClient || c == InvalidRequest || c == AccessDenied || !ok):
+			// Keycloak: unauthorized_client "Invalid client or Invalid client credentials".
+			return InvalidClient, true
+		case text == InvalidScope && (c == InvalidRequest || !ok):
+			return InvalidScope, true
+		}
+	}
+	if !ok {
+		return "", false
+	}
+	// Auth0 answers a bad client secret with 401 access_denied "Unauthorized".
+	if c == AccessDenied && status == 401 && endpoint != EndpointAuthorize && endpoint != EndpointResource {
+		return InvalidClient, true
+	}
+	if c == InvalidClient && endpoint == EndpointResource {
+		return InvalidToken, true
+	}
+	return c, true
+}
+
+// adjustForEndpoint maps resource-server codes met at a token endpoint.
+func adjustForEndpoint(c Code, endpoint Endpoint) Code {
+	if endpoint == EndpointResource {
+		return c
+	}
+	switch c {
+	case InvalidToken:
+		return InvalidClient
+	case InsufficientScope:
+		return InvalidScope
+	}
+	return c
+}
+
+// rootFromText reads a description for causes whose codes providers bend.
+func rootFromText(desc []byte) Code {
+	if len(desc) == 0 {
+		return ""
+	}
+	if containsFold(desc, "redirect_uri") || containsFold(desc, "redirect uri") ||
+		containsFold(desc, "redirect url") || containsFold(desc, "redirect_url") || containsFold(desc, "reply address") {
+		if containsFold(desc, "mismatch") || containsFold(desc, "match") || containsFold(desc, "incorrect") ||
+			containsFold(desc, "invalid") || containsFold(desc, "not registered") || containsFold(desc, "not allowed") ||
+			containsFold(desc, "not valid") || containsFold(desc, "unknown") {
+			return RedirectURIMismatch
+		}
+	}
+	if containsFold(desc, "client credentials") || containsFold(desc, "client secret") ||
+		containsFold(desc, "client authentication") || containsFold(desc, "invalid client") ||
+		containsFold(desc, "client not found") || containsFold(desc, "unknown client") {
+		return InvalidClient
+	}
+	if containsFold(desc, "invalid scope") || containsFold(desc, "scope is not") || containsFold(desc, "scopes are not") ||
+		containsFold(desc, "unknown scope") || containsFold(desc, "scope not allowed") {
+		return InvalidScope
+	}
+	return ""
+}
+
+// entraNumber returns the first AADSTS number in error_codes or the
+// description, or 0.
+func entraNumber(f *oauthFields) int {
+	if f.errorCodes.kind == kindArray {
+		if n := firstNumber(f.errorCodes.raw); n != 0 {
+			return n
+		}
+	}
+	desc := f.description.raw
+	for i := 0; i+6 < len(desc); i++ {
+		if desc[i] == 'A' && string(desc[i:i+6]) == "AADSTS" {
+			return firstNumber(desc[i+6:])
+		}
+	}
+	return 0
+}
+
+// firstNumber parses the first run of digits in b (at most 9).
+func firstNumber(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] < '0' || b[i] > '9') {
+		if b[i] != '[' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
+			return 0
+		}
+		i++
+	}
+	n, digits := 0, 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' && digits < 9 {
+		n = n*10 + int(b[i]-'0')
+		i++
+		digits++
+	}
+	return n
+}
+
+// rootFromStatus names the cause of an error response that carries no
+// OAuth error at all.
+func rootFromStatus(status int, endpoint Endpoint) Code {
+	switch {
+	case status == 503:
+		return TemporarilyUnavailable
+	case status >= 500:
+		return ServerError
+	case status == 429:
+		return RateLimited
+	case status == 401:
+		if endpoint == EndpointResource {
+			return InvalidToken
+		}
+		return InvalidClient
+	case status == 403:
+		return AccessDenied
+	case status == 400:
+		return InvalidRequest
+	case status >= 300:
+		return UnexpectedStatus
+	}
+	return ""
+}

@@ -1,0 +1,203 @@
+package classify
+
+// Body formats, as the classifier sees them.
+const (
+	formatEmpty   = iota
+	formatJSON    // a JSON object
+	formatForm    // application/x-www-form-urlencoded (GitHub)
+	formatHTML    // an HTML page
+	formatBadJSON // starts like JSON but is not a well-formed object
+	formatText    // anything else
+)
+
+// value is one scanned field: its raw bytes and JSON kind (kindString for
+// form values).
+type value struct {
+	raw  []byte
+	kind byte
+}
+
+func (v value) present() bool { return v.kind != kindNone && v.kind != kindNull }
+
+// nonEmptyString reports a string field with content.
+func (v value) nonEmptyString() bool { return v.kind == kindString && len(v.raw) > 0 }
+
+// oauthFields are the fields of a token, error, device, or introspection
+// body that the checks read. Raw slices point into the body.
+type oauthFields struct {
+	format int
+
+	// RFC 6749 §5.2 error response.
+	err         value // "error": a string per the RFC; an object in nested shapes
+	description value // "error_description"
+	errorCodes  value // "error_codes": Microsoft Entra's AADSTS numbers
+	message     value // "message" / "error_message": message-only shapes
+
+	// Nested {"error":{"code":…,"message":…,"status":…}} shapes.
+	nestedCode, nestedMessage, nestedStatus value
+
+	// RFC 6749 §5.1 success response.
+	accessToken  value
+	tokenType    value
+	expiresIn    value
+	refreshToken value
+	scope        value
+	idToken      value // OpenID Connect Core §3.1.3.3
+
+	// RFC 8693 §2.2.1 token exchange.
+	issuedTokenType value
+
+	// RFC 8628 §3.2 device authorization.
+	deviceCode, userCode, verificationURI value
+
+	// RFC 7662 §2.2 introspection.
+	active value
+}
+
+// parseFields reads a decoded body. mediaType is the response's lowercased
+// media type without parameters.
+func parseFields(body []byte, mediaType string) oauthFields {
+	var f oauthFields
+	start := skipSpace(body, 0)
+	switch {
+	case start == len(body):
+		f.format = formatEmpty
+	case body[start] == '{':
+		f.format = formatJSON
+		f.scanJSON(body)
+	case body[start] == '<' || mediaType == "text/html" || mediaType == "application/xhtml+xml":
+		f.format = formatHTML
+	case body[start] == '[':
+		f.format = formatBadJSON
+	case mediaType == "application/x-www-form-urlencoded" || looksLikeForm(body[start:]):
+		f.format = formatForm
+		f.scanForm(body[start:])
+	default:
+		f.format = formatText
+	}
+	return f
+}
+
+func (f *oauthFields) scanJSON(body []byte) {
+	obj := newJSONObject(body)
+	for {
+		key, val, kind, ok := obj.next()
+		if !ok {
+			break
+		}
+		v := value{raw: val, kind: kind}
+		switch string(key) {
+		case "error":
+			f.err = v
+			if kind == kindObject {
+				f.scanNested(val)
+			}
+		case "error_description":
+			f.description = v
+		case "error_codes":
+			f.errorCodes = v
+		case "message", "error_message", "errorMessage":
+			f.message = v
+		case "access_token":
+			f.accessToken = v
+		case "token_type":
+			f.tokenType = v
+		case "expires_in":
+			f.expiresIn = v
+		case "refresh_token":
+			f.refreshToken = v
+		case "scope":
+			f.scope = v
+		case "id_token":
+			f.idToken = v
+		case "issued_token_type":
+			f.issuedTokenType = v
+		case "device_code":
+			f.deviceCode = v
+		case "user_code":
+			f.userCode = v
+		case "verification_uri", "verification_url":
+			f.verificationURI = v
+		case "active":
+			f.active = v
+		}
+	}
+	if obj.err {
+		*f = oauthFields{format: formatBadJSON}
+	}
+}
+
+func (f *oauthFields) scanNested(obj []byte) {
+	inner := newJSONObject(obj)
+	for {
+		key, val, kind, ok := inner.next()
+		if !ok {
+			return
+		}
+		v := value{raw: val, kind: kind}
+		switch string(key) {
+		case "code":
+			f.nestedCode = v
+		case "message":
+			f.nestedMessage = v
+		case "status":
+			f.nestedStatus = v
+		}
+	}
+}
+
+func (f *oauthFields) scanForm(body []byte) {
+	pairs := formPairs{b: body}
+	for {
+		key, raw, ok := pairs.next()
+		if !ok {
+			return
+		}
+		v := value{raw: raw, kind: kindString}
+		switch string(key) {
+		case "error":
+			f.err = v
+		case "error_description":
+			f.description = v
+		case "access_token":
+			f.accessToken = v
+		case "token_type":
+			f.tokenType = v
+		case "expires_in":
+			f.expiresIn = v
+		case "refresh_token":
+			f.refreshToken = v
+		case "scope":
+			f.scope = v
+		case "id_token":
+			f.idToken = v
+		}
+	}
+}
+
+// looksLikeForm accepts bodies like "error=x&error_description=y": a
+// token key followed by '=' and only form-safe bytes on the first line.
+func looksLikeForm(b []byte) bool {
+	eq := false
+	for i, c := range b {
+		switch {
+		case c == '=':
+			if i == 0 {
+				return false
+			}
+			eq = true
+		case c == '\n' || c == '\r':
+			return false
+		case c == '&' || c == '%' || c == '+' || c == '.' || c == '-' || c == '_' || c == '~' || c == '*':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return eq
+}
+
+// hasError reports an RFC 6749 §5.2 error of any shape.
+func (f *oauthFields) hasError() bool {
+	return f.err.present()
+}

@@ -1,0 +1,182 @@
+// Package classify decides whether an upstream OAuth 2.0 / OpenID Connect
+// response is usable by a standards-following client and, if not, why.
+//
+// It is a pure engine: no Tyk import, no I/O beyond decompressing the
+// bytes it is handed. The plugin in the parent folder is a thin adapter.
+package classify
+
+import "net/http"
+
+// Endpoint is the kind of OAuth endpoint an exchange went to.
+type Endpoint string
+
+// Endpoint kinds. Token exchange and device-code polling count as token.
+const (
+	EndpointNone                Endpoint = "none"
+	EndpointToken               Endpoint = "token"
+	EndpointAuthorize           Endpoint = "authorize"
+	EndpointResource            Endpoint = "resource"
+	EndpointIntrospect          Endpoint = "introspect"
+	EndpointRevoke              Endpoint = "revoke"
+	EndpointDeviceAuthorization Endpoint = "device_authorization"
+)
+
+// Endpoints lists every kind, for config validation and docs.
+var Endpoints = []Endpoint{
+	EndpointToken, EndpointAuthorize, EndpointResource, EndpointIntrospect,
+	EndpointRevoke, EndpointDeviceAuthorization, EndpointNone,
+}
+
+// Verdict is the overall answer.
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictOK      Verdict = "ok"
+	VerdictWarning Verdict = "warning"
+	VerdictInvalid Verdict = "invalid"
+)
+
+// Request is what the client sent.
+type Request struct {
+	Method   string
+	Path     string // URL path as the client sent it
+	RawQuery string
+	Header   http.Header
+	// Body is the request body, at most the configured cap.
+	Body []byte
+}
+
+// Response is what the upstream answered.
+type Response struct {
+	Status int
+	Header http.Header
+	// Body is the raw body as sent (possibly gzip or deflate encoded),
+	// at most the configured cap.
+	Body []byte
+	// Truncated is set when Body is only the start of a longer body.
+	Truncated bool
+}
+
+// MaxCauses bounds the causes of one result; the root cause comes first.
+const MaxCauses = 8
+
+// Result is the classifier's answer. It is a value type so that
+// classifying allocates nothing on its own account.
+type Result struct {
+	Endpoint Endpoint
+	Verdict  Verdict
+	causes   [MaxCauses]Code
+	n        int
+}
+
+// Causes returns the causes, root cause first. A usable response has the
+// single cause ok; a resource answer that is not an OAuth error has none.
+func (r *Result) Causes() []Code { return r.causes[:r.n] }
+
+// Has reports whether code is among the causes.
+func (r *Result) Has(code Code) bool {
+	for _, c := range r.causes[:r.n] {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Root returns the first cause, or ok.
+func (r *Result) Root() Code {
+	if r.n == 0 {
+		return OK
+	}
+	return r.causes[0]
+}
+
+// add appends code once; causes past MaxCauses are dropped.
+func (r *Result) add(code Code) {
+	if code == "" || r.Has(code) || r.n == MaxCauses {
+		return
+	}
+	r.causes[r.n] = code
+	r.n++
+}
+
+// addFirst puts code in front as the root cause.
+func (r *Result) addFirst(code Code) {
+	if code == "" {
+		return
+	}
+	for i := 0; i < r.n; i++ {
+		if r.causes[i] == code {
+			copy(r.causes[1:i+1], r.causes[:i])
+			r.causes[0] = code
+			return
+		}
+	}
+	if r.n == MaxCauses {
+		r.n--
+	}
+	copy(r.causes[1:r.n+1], r.causes[:r.n])
+	r.causes[0] = code
+	r.n++
+}
+
+// NewResult builds a result from causes, for adapters that add their own
+// (plugin_misconfigured, plugin_error). The verdict follows the causes.
+func NewResult(endpoint Endpoint, causes ...Code) Result {
+	r := Result{Endpoint: endpoint}
+	for _, c := range causes {
+		r.add(c)
+	}
+	r.finish(nil)
+	return r
+}
+
+// With returns a copy of r with code added and the verdict recomputed.
+func (r Result) With(code Code) Result {
+	r.remove(OK)
+	r.add(code)
+	r.finish(nil)
+	return r
+}
+
+func (r *Result) remove(code Code) {
+	j := 0
+	for i := 0; i < r.n; i++ {
+		if r.causes[i] != code {
+			r.causes[j] = r.causes[i]
+			j++
+		}
+	}
+	r.n = j
+}
+
+// finish drops suppressed warnings and derives the verdict from the worst
+// severity present. An OAuth result with no cause left is ok.
+func (r *Result) finish(suppress map[Code]bool) {
+	if len(suppress) > 0 {
+		j := 0
+		for i := 0; i < r.n; i++ {
+			if !suppress[r.causes[i]] {
+				r.causes[j] = r.causes[i]
+				j++
+			}
+		}
+		r.n = j
+	}
+	r.Verdict = VerdictOK
+	for _, c := range r.causes[:r.n] {
+		switch SeverityOf(c) {
+		case SeverityInvalid:
+			r.Verdict = VerdictInvalid
+		case SeverityWarning:
+			if r.Verdict == VerdictOK {
+				r.Verdict = VerdictWarning
+			}
+		}
+	}
+	// A resource server's own failures are not OAuth's business: no cause.
+	if r.n == 0 && r.Endpoint != EndpointNone && r.Endpoint != "" && r.Endpoint != EndpointResource {
+		r.add(OK)
+	}
+}

@@ -1,0 +1,167 @@
+package classify
+
+// WWW-Authenticate parsing (RFC 9110 §11.6.1, RFC 6750 §3, RFC 9449 §7.1),
+// tolerant of the many ways servers write it, and allocation-free.
+
+// challenge is one Bearer or DPoP challenge of a WWW-Authenticate header.
+type challenge struct {
+	found bool
+	// errorCode is the raw error auth-param, empty if absent.
+	errorCode string
+}
+
+// oauthChallenge returns the first Bearer or DPoP challenge across the
+// header's values, preferring one that carries an error.
+func oauthChallenge(values []string) challenge {
+	var first challenge
+	for _, v := range values {
+		p := challengeParser{s: v}
+		for {
+			scheme, ok := p.nextScheme()
+			if !ok {
+				break
+			}
+			isOAuth := equalFold(scheme, "Bearer") || equalFold(scheme, "DPoP")
+			var errCode string
+			for {
+				name, val, ok := p.nextParam()
+				if !ok {
+					break
+				}
+				if isOAuth && equalFold(name, "error") {
+					errCode = val
+				}
+			}
+			if !isOAuth {
+				continue
+			}
+			if errCode != "" {
+				return challenge{found: true, errorCode: errCode}
+			}
+			if !first.found {
+				first = challenge{found: true}
+			}
+		}
+	}
+	return first
+}
+
+// hasOAuthChallenge is the cheap check used by detection.
+func hasOAuthChallenge(values []string) bool {
+	for _, v := range values {
+		p := challengeParser{s: v}
+		for {
+			scheme, ok := p.nextScheme()
+			if !ok {
+				break
+			}
+			if equalFold(scheme, "Bearer") || equalFold(scheme, "DPoP") {
+				return true
+			}
+			for {
+				if _, _, ok := p.nextParam(); !ok {
+					break
+				}
+			}
+		}
+	}
+	return false
+}
+
+type challengeParser struct {
+	s string
+	i int
+}
+
+func (p *challengeParser) skip() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == ',') {
+		p.i++
+	}
+}
+
+func (p *challengeParser) token() string {
+	start := p.i
+	for p.i < len(p.s) && isTokenChar(p.s[p.i]) {
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
+// nextScheme reads an auth-scheme, stepping over stray bytes.
+func (p *challengeParser) nextScheme() (string, bool) {
+	for {
+		p.skip()
+		if p.i >= len(p.s) {
+			return "", false
+		}
+		if t := p.token(); t != "" {
+			return t, true
+		}
+		p.i++
+	}
+}
+
+// nextParam reads name=value or name="quoted value" within the current
+// challenge. At anything else (the next scheme, a token68) it leaves the
+// position unchanged and reports false.
+func (p *challengeParser) nextParam() (name, val string, ok bool) {
+	save := p.i
+	p.skip()
+	name = p.token()
+	j := p.i
+	for j < len(p.s) && (p.s[j] == ' ' || p.s[j] == '\t') {
+		j++
+	}
+	if name == "" || j >= len(p.s) || p.s[j] != '=' {
+		p.i = save
+		return "", "", false
+	}
+	p.i = j + 1
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+	if p.i < len(p.s) && p.s[p.i] == '"' {
+		p.i++
+		vstart := p.i
+		for p.i < len(p.s) && p.s[p.i] != '"' {
+			if p.s[p.i] == '\\' && p.i+1 < len(p.s) {
+				p.i++
+			}
+			p.i++
+		}
+		val = p.s[vstart:p.i]
+		if p.i < len(p.s) {
+			p.i++
+		}
+		return name, val, true
+	}
+	vstart := p.i
+	for p.i < len(p.s) && p.s[p.i] != ',' && p.s[p.i] != ' ' && p.s[p.i] != '\t' {
+		p.i++
+	}
+	return name, p.s[vstart:p.i], true
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,60 @@
+//go:build !goplugin
+
+package main
+
+// The plain-Go side of the gateway seam, for builds without Tyk. It keeps
+// the contract of gateway_tyk.go: same functions, same meaning.
+
+import (
+	"net/http"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/oauthcheck/oauthcheck/plugin/standin"
+)
+
+// gatewayLogger is the logger every line goes to: the host's.
+func gatewayLogger() *logrus.Logger { return standin.Logger }
+
+// definitionOf returns the API definition serving r, as an opaque pointer
+// that stays the same until the API is reloaded, or nil.
+func definitionOf(r *http.Request) interface{} {
+	if d := standin.Definition(r); d != nil {
+		return d
+	}
+	if d := standin.OAS(r); d != nil {
+		return d
+	}
+	return nil
+}
+
+// describeAPI returns the API id and its plugin config data. It runs once
+// per definition, so it may be slow.
+func describeAPI(def interface{}) (apiID string, configData map[string]interface{}) {
+	switch d := def.(type) {
+	case *standin.APIDefinition:
+		if d.ConfigDataDisabled {
+			return d.APIID, nil
+		}
+		return d.APIID, d.ConfigData
+	case *standin.OASDefinition:
+		if !d.PluginDataEnabled {
+			return d.ID, nil
+		}
+		return d.ID, d.PluginData
+	}
+	return "", nil
+}
+
+// sessionOf returns who is calling, from the gateway's session, if any.
+func sessionOf(r *http.Request) (caller, bool) {
+	s := standin.Session(r)
+	if s == nil {
+		return caller{}, false
+	}
+	c := caller{Alias: s.Alias, OAuthClientID: s.OauthClientID}
+	if s.KeyHash != "" {
+		c.KeyFingerprint = fingerprint(s.KeyHash)
+	}
+	return c, true
+}
