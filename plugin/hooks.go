@@ -61,7 +61,13 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	if responseHasInspectableBody(r, res) {
 		resp.Body, resp.Truncated = peekResponseBody(res, cap)
 	}
-	result := classify.ClassifyAs(endpoint, &req, &resp, &api.opts)
+	var result classify.Result
+	if testClassify != nil {
+		reqCopy, respCopy := req, resp // keeps req and resp on the stack on the normal path
+		result = testClassify(endpoint, &reqCopy, &respCopy, &api.opts)
+	} else {
+		result = classify.ClassifyAs(endpoint, &req, &resp, &api.opts)
+	}
 	if api.err != nil {
 		result = result.With(classify.PluginMisconfigured)
 	}
@@ -79,6 +85,9 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		res.Header.Set(HeaderDebug, debugValue(&result))
 	}
 }
+
+// testClassify, when set by a test, replaces the engine (to make it panic).
+var testClassify func(classify.Endpoint, *classify.Request, *classify.Response, *classify.Options) classify.Result
 
 // worthClassifying skips traffic that is not OAuth, and resource-server
 // answers that succeeded: only their OAuth errors are labelled.

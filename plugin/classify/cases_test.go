@@ -95,7 +95,7 @@ var exchanges = []exchange{
 	},
 	{
 		name: "gzip success", source: "RFC 9110 §8.4.1.3",
-		req:  formPost("/token", "grant_type=client_credentials"),
+		req: formPost("/token", "grant_type=client_credentials"),
 		resp: func() Response {
 			r := jsonResp("200", "", "Content-Encoding", "gzip")
 			r.Body = gzipped(bearerSuccess)
@@ -112,32 +112,32 @@ var exchanges = []exchange{
 	},
 	{
 		name: "entra AADSTS7000215 bad secret", source: "Microsoft identity platform error codes",
-		req: formPost("/tenant/oauth2/v2.0/token", "grant_type=client_credentials&client_id=demo&client_secret=wrong-demo-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"),
-		resp: jsonResp("401", `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2024-01-01 00:00:00Z","error_codes":[7000215],"timestamp":"2024-01-01 00:00:00Z"}`),
+		req:      formPost("/tenant/oauth2/v2.0/token", "grant_type=client_credentials&client_id=demo&client_secret=wrong-demo-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"),
+		resp:     jsonResp("401", `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2024-01-01 00:00:00Z","error_codes":[7000215],"timestamp":"2024-01-01 00:00:00Z"}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
 	},
 	{
 		name: "entra AADSTS50011 redirect mismatch under invalid_request", source: "Microsoft identity platform error codes",
-		req:  formPost("/tenant/oauth2/v2.0/token", authCodeRequest),
-		resp: jsonResp("400", `{"error":"invalid_request","error_description":"AADSTS50011: The redirect URI specified in the request does not match.","error_codes":[50011]}`),
+		req:      formPost("/tenant/oauth2/v2.0/token", authCodeRequest),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"AADSTS50011: The redirect URI specified in the request does not match.","error_codes":[50011]}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
 	},
 	{
 		name: "keycloak bad secret as unauthorized_client", source: "Keycloak ClientAuthenticator",
-		req:  formPost("/realms/demo/protocol/openid-connect/token", "grant_type=client_credentials&client_id=demo&client_secret=nope"),
-		resp: jsonResp("401", `{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}`),
+		req:      formPost("/realms/demo/protocol/openid-connect/token", "grant_type=client_credentials&client_id=demo&client_secret=nope"),
+		resp:     jsonResp("401", `{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
 	},
 	{
 		name: "keycloak redirect mismatch as invalid_grant", source: "Keycloak TokenEndpoint",
-		req:  formPost("/realms/demo/protocol/openid-connect/token", authCodeRequest),
-		resp: jsonResp("400", `{"error":"invalid_grant","error_description":"Incorrect redirect_uri"}`),
+		req:      formPost("/realms/demo/protocol/openid-connect/token", authCodeRequest),
+		resp:     jsonResp("400", `{"error":"invalid_grant","error_description":"Incorrect redirect_uri"}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
 	},
 	{
 		name: "auth0 bad secret as 401 access_denied", source: "Auth0 token endpoint",
-		req:  formPost("/oauth/token", "grant_type=client_credentials&client_id=demo&client_secret=nope"),
-		resp: jsonResp("401", `{"error":"access_denied","error_description":"Unauthorized"}`),
+		req:      formPost("/oauth/token", "grant_type=client_credentials&client_id=demo&client_secret=nope"),
+		resp:     jsonResp("401", `{"error":"access_denied","error_description":"Unauthorized"}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
 	},
 	{
@@ -154,8 +154,8 @@ var exchanges = []exchange{
 	},
 	{
 		name: "nested error object", source: "Google APIs error model",
-		req:  formPost("/token", "grant_type=client_credentials"),
-		resp: jsonResp("401", `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`),
+		req:      formPost("/token", "grant_type=client_credentials"),
+		resp:     jsonResp("401", `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
 	},
 	{
@@ -194,14 +194,14 @@ var exchanges = []exchange{
 	},
 	{
 		name: "authorize redirect with error and state", source: "RFC 6749 §4.1.2.1",
-		req: Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz&redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb", Header: hdr()},
-		resp: Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?error=access_denied&state=xyz")},
+		req:      Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz&redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb", Header: hdr()},
+		resp:     Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?error=access_denied&state=xyz")},
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{AccessDenied},
 	},
 	{
 		name: "authorize state not echoed", source: "RFC 6749 §4.1.2",
-		req: Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz", Header: hdr()},
-		resp: Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=abc")},
+		req:      Request{Method: "GET", Path: "/authorize", RawQuery: "response_type=code&client_id=s6BhdRkqt3&state=xyz", Header: hdr()},
+		resp:     Response{Status: 302, Header: hdr("Location", "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=abc")},
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{StateMismatch},
 	},
 	{
@@ -219,26 +219,26 @@ var exchanges = []exchange{
 	},
 	{
 		name: "resource invalid_token", source: "RFC 6750 §3",
-		req:  Request{Method: "GET", Path: "/resource", Header: hdr("Authorization", "Bearer mF_9.B5f-4.1JqM")},
-		resp: Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer realm="example", error="invalid_token", error_description="The access token expired"`)},
+		req:      Request{Method: "GET", Path: "/resource", Header: hdr("Authorization", "Bearer mF_9.B5f-4.1JqM")},
+		resp:     Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer realm="example", error="invalid_token", error_description="The access token expired"`)},
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
 		name: "resource missing token", source: "RFC 6750 §3",
-		req:  Request{Method: "GET", Path: "/resource", Header: hdr()},
-		resp: Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer realm="example"`)},
+		req:      Request{Method: "GET", Path: "/resource", Header: hdr()},
+		resp:     Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer realm="example"`)},
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
 	},
 	{
 		name: "resource success is not labelled", source: "RFC 6750",
-		req:  Request{Method: "GET", Path: "/resource", Header: hdr("Authorization", "Bearer mF_9.B5f-4.1JqM")},
-		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"ok":true}`)},
+		req:      Request{Method: "GET", Path: "/resource", Header: hdr("Authorization", "Bearer mF_9.B5f-4.1JqM")},
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"ok":true}`)},
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
 		name: "non-oauth", source: "",
-		req:  Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
-		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},
+		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},
 		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
 	},
 }

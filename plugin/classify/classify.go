@@ -134,12 +134,18 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 		}
 		return
 	}
-	f := parseFields(body.b, mt)
+	f := parseFields(body.b, mt, body.truncated)
 	success := resp.Status >= 200 && resp.Status < 300
 
 	if f.hasError() {
 		classifyError(r, &f, mt, resp.Status)
 		return
+	}
+	if f.partial {
+		if !success {
+			r.add(rootFromStatus(resp.Status, r.Endpoint))
+		}
+		return // what is missing may lie past the cap
 	}
 	if !success {
 		classifyBareFailure(r, &f, body, resp.Status)
@@ -406,7 +412,7 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		return // the login or consent page
 	}
 	body := decodeBody(resp, opts.maxBody())
-	f := parseFields(body.b, mediaTypeOf(resp.Header))
+	f := parseFields(body.b, mediaTypeOf(resp.Header), body.truncated)
 	switch {
 	case f.hasError():
 		classifyError(r, &f, mediaTypeOf(resp.Header), status)
@@ -470,7 +476,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	// A JSON error body without a challenge (some APIs): use it if OAuth.
 	if status == 403 || status == 400 {
 		body := decodeBody(resp, opts.maxBody())
-		f := parseFields(body.b, mediaTypeOf(resp.Header))
+		f := parseFields(body.b, mediaTypeOf(resp.Header), body.truncated)
 		if f.err.kind == kindString {
 			if c, ok := errorCodes[string(f.err.raw)]; ok && (c == InvalidToken || c == InsufficientScope || c == InvalidRequest) {
 				r.add(c)

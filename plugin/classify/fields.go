@@ -26,6 +26,9 @@ func (v value) nonEmptyString() bool { return v.kind == kindString && len(v.raw)
 // body that the checks read. Raw slices point into the body.
 type oauthFields struct {
 	format int
+	// partial: the body was cut at the cap mid-object; the fields seen
+	// before the cut are kept, absent ones prove nothing.
+	partial bool
 
 	// RFC 6749 §5.2 error response.
 	err         value // "error": a string per the RFC; an object in nested shapes
@@ -55,8 +58,8 @@ type oauthFields struct {
 }
 
 // parseFields reads a decoded body. mediaType is the response's lowercased
-// media type without parameters.
-func parseFields(body []byte, mediaType string) oauthFields {
+// media type without parameters; truncated says the body was cut at the cap.
+func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 	var f oauthFields
 	start := skipSpace(body, 0)
 	switch {
@@ -64,7 +67,7 @@ func parseFields(body []byte, mediaType string) oauthFields {
 		f.format = formatEmpty
 	case body[start] == '{':
 		f.format = formatJSON
-		f.scanJSON(body)
+		f.scanJSON(body, truncated)
 	case body[start] == '<' || mediaType == "text/html" || mediaType == "application/xhtml+xml":
 		f.format = formatHTML
 	case body[start] == '[':
@@ -78,7 +81,7 @@ func parseFields(body []byte, mediaType string) oauthFields {
 	return f
 }
 
-func (f *oauthFields) scanJSON(body []byte) {
+func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 	obj := newJSONObject(body)
 	for {
 		key, val, kind, ok := obj.next()
@@ -123,7 +126,11 @@ func (f *oauthFields) scanJSON(body []byte) {
 		}
 	}
 	if obj.err {
-		*f = oauthFields{format: formatBadJSON}
+		if truncated {
+			f.partial = true
+		} else {
+			*f = oauthFields{format: formatBadJSON}
+		}
 	}
 }
 

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/oauthcheck/oauthcheck/plugin/standin"
+)
+
+// BenchmarkResponseHookNonOAuth is the hook's cost on traffic that is not
+// OAuth: what every proxied response pays.
+func BenchmarkResponseHookNonOAuth(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	r := httptest.NewRequest("GET", "/api/orders/42?expand=items", nil)
+	r.Header.Set("Accept", "application/json")
+	standin.SetDefinition(r, &standin.APIDefinition{APIID: "bench"})
+	body := []byte(`{"id":42}`)
+	res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}
+	rw := httptest.NewRecorder()
+	reader := bytes.NewReader(body)
+	res.Body = io.NopCloser(reader)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		reader.Reset(body)
+		OAuthCheckResponse(rw, res, r)
+	}
+}
+
+// BenchmarkResponseHookTokenError is the labelled path: read, classify,
+// label and log (to a discarding logger at warn level).
+func BenchmarkResponseHookTokenError(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	def := &standin.APIDefinition{APIID: "bench"}
+	body := []byte(`{"error":"invalid_client","error_description":"Client authentication failed"}`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r := httptest.NewRequest("POST", "/token", bytes.NewReader([]byte("grant_type=client_credentials&client_id=demo")))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		standin.SetDefinition(r, def)
+		res := &http.Response{StatusCode: 401, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body))}
+		OAuthCheckResponse(nil, res, r)
+	}
+}
