@@ -232,6 +232,12 @@ func classifyError(r *Result, f *oauthFields, mt string, status int) {
 func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, status int) {
 	root := rootFromStatus(status, r.Endpoint)
 	switch f.format {
+	case formatHTML:
+		// A page from a proxy, CDN or WAF: 400/401/403 there say nothing
+		// about the OAuth exchange, which never reached the server.
+		if status == 400 || status == 401 || status == 403 {
+			root = ""
+		}
 	case formatJSON:
 		if text := rootFromText(f.message.raw); text != "" && status < 500 {
 			root = text

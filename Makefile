@@ -1,0 +1,42 @@
+# oauthcheck: the commands the README names.
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes
+
+# The test command: root module and test module, plain and under -race.
+# The test module builds the plugin .so and loads it as Tyk does.
+test: test-root test-module
+
+test-root:
+	go vet ./...
+	go test ./...
+	go test -race ./...
+
+test-module:
+	cd test && go vet ./...
+	cd test && go test ./...
+	cd test && go test -race ./...
+
+# Each fuzz target for FUZZTIME (default 60s).
+FUZZTIME ?= 60s
+fuzz:
+	for t in FuzzClassify FuzzJSONScan FuzzFormParse FuzzWWWAuthenticate FuzzFixtureBodies; do \
+		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/classify/ || exit 1; done
+	for t in FuzzParseResponse FuzzParseRequest; do \
+		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
+
+bench:
+	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/
+
+# A local plugin build (plain Go, no Tyk): for the real gateway use the
+# plugin compiler, see README "Installing into an existing Tyk".
+plugin:
+	CGO_ENABLED=1 go build -buildmode=plugin -o bin/oauthcheck.so ./plugin
+
+# Try the classifier without Docker or Tyk.
+explain-demo:
+	go run ./cmd/oauthcheck explain \
+		--request plugin/classify/testdata/keycloak/incorrect_redirect_uri.req \
+		plugin/classify/testdata/keycloak/incorrect_redirect_uri.resp || true
+	go run ./cmd/oauthcheck explain --json --request plugin/classify/testdata/infra/nginx_502.req plugin/classify/testdata/infra/nginx_502.resp || true
+
+readme-causes:
+	go run ./cmd/oauthcheck causes --markdown
