@@ -249,7 +249,7 @@ var Registry = []Cause{
 		"An OAuth error came back with a 2xx status (GitHub does this).",
 		"Clients must inspect the body; strict ones will treat it as a broken success."},
 	{NonstandardErrorShape, FamilyResponseFormat, SeverityInvalid, FaultUpstream, "RFC 6749 §5.2",
-		"An error response lacks a top-level string error field (nested objects, message-only bodies, form bodies).",
+		"An error response lacks a top-level string error field (nested error objects, message-only bodies).",
 		"Make the upstream answer {\"error\":\"…\"} as RFC 6749 §5.2 defines."},
 	{UnrecognizedError, FamilyResponseFormat, SeverityInvalid, FaultUpstream, "RFC 6749 §5.2",
 		"The error code is not one defined by the OAuth RFCs or a known provider.",
