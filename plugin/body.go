@@ -74,18 +74,25 @@ func wantsRequestBody(r *http.Request) bool {
 	return mediaType(r.Header) == "application/x-www-form-urlencoded"
 }
 
-// responseHasInspectableBody keeps the hook off bodies it must not buffer:
-// HEAD, 1xx, 204, 304, upgrades and event streams.
-func responseHasInspectableBody(r *http.Request, res *http.Response) bool {
-	if r.Method == http.MethodHead {
-		return false
-	}
+type bodyDecision int
+
+const (
+	bodyRead   bodyDecision = iota
+	bodyAbsent              // 204, 304: there is no body by definition
+	bodyUnread              // HEAD, 1xx, event streams: never buffered
+)
+
+// bodyPolicy keeps the hook off bodies it must not buffer.
+func bodyPolicy(r *http.Request, res *http.Response) bodyDecision {
 	switch {
-	case res.StatusCode < 200, res.StatusCode == http.StatusNoContent,
-		res.StatusCode == http.StatusNotModified, res.StatusCode == http.StatusSwitchingProtocols:
-		return false
+	case res.StatusCode == http.StatusNoContent, res.StatusCode == http.StatusNotModified:
+		return bodyAbsent
+	case r.Method == http.MethodHead, res.StatusCode < 200:
+		return bodyUnread
+	case mediaType(res.Header) == "text/event-stream":
+		return bodyUnread
 	}
-	return mediaType(res.Header) != "text/event-stream"
+	return bodyRead
 }
 
 func mediaType(h http.Header) string {

@@ -58,8 +58,11 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	}
 
 	resp := classify.Response{Status: res.StatusCode, Header: res.Header}
-	if responseHasInspectableBody(r, res) {
+	switch bodyPolicy(r, res) {
+	case bodyRead:
 		resp.Body, resp.Truncated = peekResponseBody(res, cap)
+	case bodyUnread:
+		resp.Unread = true
 	}
 	var result classify.Result
 	if testClassify != nil {

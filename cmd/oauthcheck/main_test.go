@@ -98,9 +98,9 @@ func TestExplainEveryFixture(t *testing.T) {
 
 			req := classify.Request{Method: "GET", Path: "/"}
 			if c.Request != nil {
-				req = classify.Request(*c.Request)
+				req = c.Request.Exchange()
 			}
-			resp := classify.Response(*c.Response)
+			resp := c.Response.Exchange()
 			want := classify.Classify(&req, &resp, &classify.Options{})
 			wantCode := exitOK
 			if want.Verdict == classify.VerdictInvalid {

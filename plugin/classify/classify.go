@@ -128,9 +128,12 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 		r.add(NotJSON)
 		return
 	}
-	if body.opaque {
-		if resp.Status >= 300 {
+	if body.opaque || resp.Unread {
+		switch {
+		case resp.Status >= 300:
 			r.add(rootFromStatus(resp.Status, r.Endpoint))
+		case resp.Unread && mt != "" && !isJSONMediaType(mt) && mt != "application/x-www-form-urlencoded":
+			r.add(NotJSON) // an event stream where JSON belongs
 		}
 		return
 	}

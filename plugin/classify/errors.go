@@ -197,15 +197,17 @@ func adjustForEndpoint(c Code, endpoint Endpoint) Code {
 }
 
 // rootFromText reads a description for causes whose codes providers bend.
+// A redirect mismatch needs the parameter and a mismatch word in the same
+// sentence: fosite appends "…has exactly whitelisted the redirect_uri you
+// specified." to every generic invalid_request.
 func rootFromText(desc []byte) Code {
 	if len(desc) == 0 {
 		return ""
 	}
-	if containsFold(desc, "redirect_uri") || containsFold(desc, "redirect uri") ||
-		containsFold(desc, "redirect url") || containsFold(desc, "redirect_url") || containsFold(desc, "reply address") {
-		if containsFold(desc, "mismatch") || containsFold(desc, "match") || containsFold(desc, "incorrect") ||
-			containsFold(desc, "invalid") || containsFold(desc, "not registered") || containsFold(desc, "not allowed") ||
-			containsFold(desc, "not valid") || containsFold(desc, "unknown") {
+	for rest := desc; len(rest) > 0; {
+		var sentence []byte
+		sentence, rest = nextSentence(rest)
+		if mentionsRedirectURI(sentence) && saysMismatch(sentence) {
 			return RedirectURIMismatch
 		}
 	}
@@ -219,6 +221,33 @@ func rootFromText(desc []byte) Code {
 		return InvalidScope
 	}
 	return ""
+}
+
+func mentionsRedirectURI(s []byte) bool {
+	return containsFold(s, "redirect_uri") || containsFold(s, "redirect uri") ||
+		containsFold(s, "redirect url") || containsFold(s, "redirect_url") || containsFold(s, "reply address")
+}
+
+func saysMismatch(s []byte) bool {
+	return containsFold(s, "match") || containsFold(s, "incorrect") || containsFold(s, "invalid") ||
+		containsFold(s, "not registered") || containsFold(s, "not allowed") || containsFold(s, "not valid") ||
+		containsFold(s, "unknown")
+}
+
+// nextSentence splits at '.', '!' or '?' followed by white space, and at
+// line breaks, so the dots inside URLs do not end a sentence.
+func nextSentence(b []byte) (sentence, rest []byte) {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\n', '\r':
+			return b[:i], b[i+1:]
+		case '.', '!', '?':
+			if i+1 == len(b) || b[i+1] == ' ' || b[i+1] == '\n' || b[i+1] == '\r' || b[i+1] == '\\' {
+				return b[:i], b[i+1:]
+			}
+		}
+	}
+	return b, nil
 }
 
 // entraNumber returns the first AADSTS number in error_codes or the

@@ -24,10 +24,9 @@ func loadFixtures(tb testing.TB) []rawhttp.Case {
 func fixtureExchange(c rawhttp.Case) (classify.Request, classify.Response) {
 	req := classify.Request{Method: "GET", Path: "/", Header: http.Header{}}
 	if c.Request != nil {
-		req = classify.Request{Method: c.Request.Method, Path: c.Request.Path, RawQuery: c.Request.RawQuery,
-			Header: c.Request.Header, Body: c.Request.Body}
+		req = c.Request.Exchange()
 	}
-	resp := classify.Response{Status: c.Response.Status, Header: c.Response.Header, Body: c.Response.Body}
+	resp := c.Response.Exchange()
 	if len(resp.Body) > classify.DefaultMaxBodyBytes {
 		resp.Body, resp.Truncated = resp.Body[:classify.DefaultMaxBodyBytes], true // as the plugin reads it
 	}

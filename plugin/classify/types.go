@@ -56,6 +56,9 @@ type Response struct {
 	Body []byte
 	// Truncated is set when Body is only the start of a longer body.
 	Truncated bool
+	// Unread is set when the body was deliberately not read (an event
+	// stream, a HEAD answer): it is judged by its headers, never as empty.
+	Unread bool
 }
 
 // MaxCauses bounds the causes of one result; the root cause comes first.

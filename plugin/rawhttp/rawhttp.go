@@ -2,13 +2,9 @@
 // `curl -i` prints them, and requests as they go over the wire. The
 // fixtures, the explain CLI and the tests use it to feed the classifier.
 //
-// Its structs have the same fields, in the same order, as classify.Request
-// and classify.Response, so a plain conversion turns one into the other:
-//
-//	req := classify.Request(*raw.Request)
-//
-// It imports nothing from the repository so that classify's own tests can
-// use it without an import cycle.
+// Exchange turns a parsed message into the classifier's view. classify's
+// own fixture tests live in the external classify_test package, so this
+// import makes no cycle.
 package rawhttp
 
 import (

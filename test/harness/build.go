@@ -1,0 +1,218 @@
+// Package harness loads the oauthcheck plugin the way Tyk does and drives
+// its hooks in Tyk's order around a real reverse proxy, so integration tests
+// can check tags, analytics records, logs and the bytes clients receive.
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"plugin"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// PluginPackage is the import path of the plugin's main package.
+const PluginPackage = "github.com/oauthcheck/oauthcheck/plugin"
+
+// Hook symbols, as an API definition names them.
+const (
+	SymbolPre      = "OAuthCheckPre"
+	SymbolAuth     = "OAuthCheckAuth"
+	SymbolResponse = "OAuthCheckResponse"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildPath string
+	buildErr  error
+)
+
+// BuildPlugin builds the plugin .so once per process and returns its path.
+// It builds from the test module, so the plugin links the test module's
+// build list (as Tyk's plugin compiler links the gateway's workspace), and
+// with the test binary's flags: -race when the binary has it, and no
+// -trimpath, because go test does not use it. Any mismatch makes
+// plugin.Open fail with "plugin was built with a different version of
+// package ...".
+func BuildPlugin(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() { buildPath, buildErr = build() })
+	if buildErr != nil {
+		t.Fatalf("build plugin: %v", buildErr)
+	}
+	return buildPath
+}
+
+// Main runs the tests and removes the built plugin afterwards. Use it from
+// TestMain: os.Exit(harness.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	return code
+}
+
+func build() (string, error) {
+	goBin, err := goBinary()
+	if err != nil {
+		return "", err
+	}
+	modDir, err := testModuleDir()
+	if err != nil {
+		return "", err
+	}
+	env := append(os.Environ(), "CGO_ENABLED=1", "GOTOOLCHAIN=local")
+
+	out, err := run(modDir, env, goBin, "env", "GOVERSION")
+	if err != nil {
+		return "", err
+	}
+	if v := strings.TrimSpace(out); v != runtime.Version() {
+		return "", fmt.Errorf("%s is %s but the test binary was built by %s; plugin.Open would refuse the mix", goBin, v, runtime.Version())
+	}
+
+	buildDir, err = os.MkdirTemp("", "oauthcheck-harness-")
+	if err != nil {
+		return "", err
+	}
+	so := filepath.Join(buildDir, "oauthcheck.so")
+	args := []string{"build", "-buildmode=plugin"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "-o", so, PluginPackage)
+	if _, err := run(modDir, env, goBin, args...); err != nil {
+		return "", err
+	}
+	return so, nil
+}
+
+func run(dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, out)
+	}
+	return string(out), nil
+}
+
+// goBinary prefers the toolchain that built the test binary.
+func goBinary() (string, error) {
+	exe := "go"
+	if runtime.GOOS == "windows" {
+		exe = "go.exe"
+	}
+	if root := runtime.GOROOT(); root != "" {
+		p := filepath.Join(root, "bin", exe)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return exec.LookPath("go")
+}
+
+// testModuleDir is the directory of the test module's go.mod: the parent
+// of this source file's directory (no -trimpath, so the path is real), or
+// the nearest go.mod above the working directory.
+func testModuleDir() (string, error) {
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		dir := filepath.Dir(filepath.Dir(file))
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Plugin holds the three hooks, typed exactly as Tyk asserts them.
+type Plugin struct {
+	Path     string
+	Pre      func(http.ResponseWriter, *http.Request)
+	Auth     func(http.ResponseWriter, *http.Request)
+	Response func(http.ResponseWriter, *http.Response, *http.Request)
+}
+
+// Load opens the .so and looks the hooks up as Tyk's goplugin package does:
+// plugin.Open, Lookup, then a type assertion to the exact function types.
+func Load(t testing.TB, path string) *Plugin {
+	t.Helper()
+	p, err := load(path)
+	if err != nil {
+		t.Fatalf("load plugin %s: %v", path, err)
+	}
+	CaptureLogs()
+	return p
+}
+
+// LoadPlugin builds (once) and loads the plugin.
+func LoadPlugin(t testing.TB) *Plugin {
+	t.Helper()
+	return Load(t, BuildPlugin(t))
+}
+
+func load(path string) (*Plugin, error) {
+	so, err := plugin.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plugin{Path: path}
+	if p.Pre, err = handlerSymbol(so, SymbolPre); err != nil {
+		return nil, err
+	}
+	if p.Auth, err = handlerSymbol(so, SymbolAuth); err != nil {
+		return nil, err
+	}
+	if p.Response, err = responseSymbol(so, SymbolResponse); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// handlerSymbol mirrors goplugin.GetHandler.
+func handlerSymbol(so *plugin.Plugin, name string) (func(http.ResponseWriter, *http.Request), error) {
+	sym, err := so.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := sym.(func(http.ResponseWriter, *http.Request))
+	if !ok {
+		return nil, fmt.Errorf("%s: could not cast function symbol to http.HandlerFunc (it is %T)", name, sym)
+	}
+	return h, nil
+}
+
+// responseSymbol mirrors goplugin.GetResponseHandler.
+func responseSymbol(so *plugin.Plugin, name string) (func(http.ResponseWriter, *http.Response, *http.Request), error) {
+	sym, err := so.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := sym.(func(rw http.ResponseWriter, res *http.Response, req *http.Request))
+	if !ok {
+		return nil, fmt.Errorf("%s: could not cast function symbol to TykResponseHandler (it is %T)", name, sym)
+	}
+	return h, nil
+}
