@@ -1,0 +1,70 @@
+// Command traffic sends real OAuth traffic through the demo stack's Tyk
+// gateway: Keycloak flows (golang.org/x/oauth2) and every route of the
+// misbehaving upstream, covering every cause family. It prints one line per
+// request: family, expected cause, status, case. See package traffic.
+//
+//	docker compose up -d --wait
+//	cd test && go run ./cmd/traffic
+//
+// Environment (compose defaults): TYK_GATEWAY_URL, TYK_GW_SECRET,
+// OAUTHCHECK_IDP_URL, OAUTHCHECK_UPSTREAM_URL. Cases whose target is not
+// reachable are printed as skipped. Exit status 1 when a request failed or
+// the client got something other than expected (status, bytes, debug header).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/oauthcheck/oauthcheck/test/traffic"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	cfg := traffic.FromEnv()
+	runner := traffic.NewRunner(cfg)
+	fmt.Printf("run %s via %s (analytics records carry User-Agent %q)\n",
+		cfg.RunID, cfg.GatewayURL, "oauthcheck-traffic/"+cfg.RunID+" case=…")
+
+	failed, skipped := 0, 0
+	cases := runner.Cases()
+	exchanges := runner.Run(ctx, cases)
+	reasons := map[string]bool{}
+	for _, ex := range exchanges {
+		if ex.Skipped != "" && !reasons[ex.Skipped] {
+			reasons[ex.Skipped] = true
+			fmt.Printf("# skipping %s cases: %s\n", ex.Case.Target, ex.Skipped)
+		}
+	}
+	fmt.Printf("%-16s %-24s %-6s %s\n", "FAMILY", "EXPECTED CAUSE", "STATUS", "CASE")
+	for _, ex := range exchanges {
+		c := ex.Case
+		family, cause := string(c.Family), "(no labels)"
+		if family == "" {
+			family = "-"
+		}
+		if len(c.WantCauses) > 0 {
+			cause = c.WantCauses[0]
+		}
+		status := fmt.Sprint(ex.Status)
+		note := ""
+		switch {
+		case ex.Skipped != "":
+			status = "skip"
+			skipped++
+		case ex.Err != nil:
+			note = "  # FAIL: " + strings.ReplaceAll(ex.Err.Error(), "\n", "; ")
+			failed++
+		}
+		fmt.Printf("%-16s %-24s %-6s %s%s\n", family, cause, status, c.Name, note)
+	}
+	fmt.Printf("%d cases, %d failed, %d skipped\n", len(cases), failed, skipped)
+	if failed > 0 {
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,475 @@
+package traffic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/test/upstream"
+)
+
+// Demo values the cases send on purpose; each is recorded as a secret.
+const (
+	wrongSecret          = "demo-wrong-client-secret"
+	wrongPassword        = "demo-wrong-password"
+	unregisteredRedirect = "http://127.0.0.1:8085/not-registered"
+	registeredRedirect   = "http://127.0.0.1:8085/callback" // in the demo realm
+	disallowedScope      = "phone"                          // a realm scope demo-backend may not request
+)
+
+// Cases returns every case of a run: the Keycloak ones, then one per
+// misbehaving-upstream route (test/upstream.Routes).
+func (r *Runner) Cases() []*Case {
+	return append(r.IdPCases(), UpstreamCases()...)
+}
+
+func (r *Runner) gw(path string) string {
+	return strings.TrimSuffix(r.Config.GatewayURL, "/") + path
+}
+
+// IdPCases are real OAuth flows against the demo Keycloak realm through
+// the gateway, with golang.org/x/oauth2 wherever a client library would be
+// used. Their expectations name the root cause only (RootOnly): warnings a
+// Keycloak version may add after it are not this suite's business.
+func (r *Runner) IdPCases() []*Case {
+	cfg := r.Config
+	return []*Case{
+		{
+			Name: "idp/client-credentials-ok", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyOK, WantCauses: []string{"ok"}, WantVerdict: "ok",
+			WantClient: cfg.ClientID, WantStatus: 200,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				tok, err := r.clientCredentials(IdPPrefix, cfg.ClientSecret).Token(withClient(ctx, hc))
+				if err != nil {
+					return err
+				}
+				r.plainToken = tok.AccessToken
+				r.addTokenSecrets(tok)
+				return nil
+			},
+		},
+		{
+			Name: "idp/client-credentials-openid", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyOK, WantCauses: []string{"ok"}, RootOnly: true, WantVerdict: "ok",
+			WantClient: cfg.ClientID, WantStatus: 200,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				cc := r.clientCredentials(IdPPrefix, cfg.ClientSecret)
+				cc.Scopes = []string{"openid", "profile", "email"}
+				tok, err := cc.Token(withClient(ctx, hc))
+				if err != nil {
+					return err
+				}
+				r.oidcToken = tok.AccessToken
+				r.addTokenSecrets(tok)
+				return nil
+			},
+		},
+		{
+			Name: "idp/wrong-client-secret", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyCredentials, WantCauses: []string{"invalid_client"}, RootOnly: true,
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				_, err := r.clientCredentials(IdPPrefix, wrongSecret).Token(withClient(ctx, hc))
+				return wantOAuthError(err)
+			},
+		},
+		{
+			Name: "idp/redirect-uri-not-registered", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyRedirectURI, WantCauses: []string{"redirect_uri_mismatch"}, RootOnly: true,
+			WantVerdict: "invalid", WantClient: cfg.PublicClientID, WantStatus: 400,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.authorize(ctx, hc, unregisteredRedirect)
+			},
+		},
+		{
+			Name: "idp/authorize-login-page", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyOK, WantCauses: []string{"ok"}, RootOnly: true, WantVerdict: "ok",
+			WantClient: cfg.PublicClientID, WantStatus: 200,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.authorize(ctx, hc, registeredRedirect)
+			},
+		},
+		{
+			Name: "idp/unsupported-grant-type", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyRequest, WantCauses: []string{"unsupported_grant_type"}, RootOnly: true,
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				form := url.Values{"grant_type": {"urn:oauthcheck:demo:unsupported"}}
+				req, err := postForm(ctx, r.gw(IdPPrefix+"/token"), form)
+				if err != nil {
+					return err
+				}
+				req.SetBasicAuth(url.QueryEscape(cfg.ClientID), url.QueryEscape(cfg.ClientSecret))
+				r.addSecret(cfg.ClientSecret)
+				return do(hc, req)
+			},
+		},
+		{
+			Name: "idp/wrong-user-password", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyGrant, WantCauses: []string{"invalid_grant"}, RootOnly: true,
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				oc := r.oauth2Config(IdPPrefix, cfg.ClientID, cfg.ClientSecret)
+				r.addSecret(cfg.ClientSecret, cfg.Password, wrongPassword)
+				_, err := oc.PasswordCredentialsToken(withClient(ctx, hc), cfg.Username, wrongPassword)
+				return wantOAuthError(err)
+			},
+		},
+		{
+			Name: "idp/scope-not-allowed", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyScope, WantCauses: []string{"invalid_scope"}, RootOnly: true,
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				cc := r.clientCredentials(IdPPrefix, cfg.ClientSecret)
+				cc.Scopes = []string{disallowedScope}
+				_, err := cc.Token(withClient(ctx, hc))
+				return wantOAuthError(err)
+			},
+		},
+		{
+			Name: "idp/device-authorization", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyOK, WantCauses: []string{"ok"}, RootOnly: true, WantVerdict: "ok",
+			WantClient: cfg.PublicClientID, WantStatus: 200,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				oc := r.oauth2Config(IdPPrefix, cfg.PublicClientID, "")
+				da, err := oc.DeviceAuth(withClient(ctx, hc))
+				if err != nil {
+					return err
+				}
+				r.deviceCode = da.DeviceCode
+				r.addSecret(da.DeviceCode)
+				return nil
+			},
+		},
+		{
+			// One poll, before anyone approved the device: the IdP answers
+			// authorization_pending, a normal state (verdict ok). A single
+			// request, not x/oauth2's polling loop, keeps the run exact.
+			Name: "idp/device-poll-pending", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyFlow, WantCauses: []string{"authorization_pending"}, RootOnly: true,
+			WantVerdict: "ok", WantClient: cfg.PublicClientID, WantStatus: 400,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				if r.deviceCode == "" {
+					return errors.New("no device_code: idp/device-authorization failed")
+				}
+				form := url.Values{
+					"grant_type":  {"urn:ietf:params:oauth:grant-type:device_code"},
+					"device_code": {r.deviceCode},
+					"client_id":   {cfg.PublicClientID},
+				}
+				req, err := postForm(ctx, r.gw(IdPPrefix+"/token"), form)
+				if err != nil {
+					return err
+				}
+				return do(hc, req)
+			},
+		},
+		{
+			Name: "idp/userinfo-invalid-token", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyToken, WantCauses: []string{"invalid_token"}, RootOnly: true,
+			WantVerdict: "invalid", WantStatus: 401,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.bearerGet(ctx, hc, IdPPrefix+"/userinfo", r.bogusToken(), false)
+			},
+		},
+		{
+			// A real access token without the openid scope: Keycloak's
+			// userinfo, behind a Tyk key, refuses it.
+			Name: "resource/token-without-openid-scope", Target: TargetIdP, APIID: ResourceAPIID,
+			Family: classify.FamilyScope, WantCauses: []string{"insufficient_scope"}, RootOnly: true,
+			WantVerdict: "invalid", WantStatus: 403,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				if r.plainToken == "" {
+					return errors.New("no access token: idp/client-credentials-ok failed")
+				}
+				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.plainToken, true)
+			},
+		},
+		{
+			// A good call to a resource server: no labels at all.
+			Name: "resource/userinfo-ok", Target: TargetIdP, APIID: ResourceAPIID,
+			WantStatus: 200,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				if r.oidcToken == "" {
+					return errors.New("no access token: idp/client-credentials-openid failed")
+				}
+				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.oidcToken, true)
+			},
+		},
+		{
+			// Tyk itself rejects the call (no Tyk key): the response hook
+			// never runs, and the pre hook has dropped the forged labels.
+			Name: "resource/missing-tyk-key", Target: TargetIdP, APIID: ResourceAPIID,
+			WantStatus: 401,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.bogusToken(), false)
+			},
+		},
+		{
+			Name: "oas-idp/wrong-client-secret", Target: TargetIdP, APIID: OASIdPAPIID,
+			Family: classify.FamilyCredentials, WantCauses: []string{"invalid_client"}, RootOnly: true,
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401, WantDebugHeader: true,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				_, err := r.clientCredentials(OASIdPPrefix, wrongSecret).Token(withClient(ctx, hc))
+				return wantOAuthError(err)
+			},
+		},
+		{
+			Name: "oas-resource/invalid-token", Target: TargetIdP, APIID: OASResourceAPIID,
+			Family: classify.FamilyToken, WantCauses: []string{"invalid_token"}, RootOnly: true,
+			WantVerdict: "invalid", WantStatus: 401,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.bearerGet(ctx, hc, OASResourcePrefix+"/userinfo", r.bogusToken(), true)
+			},
+		},
+	}
+}
+
+// UpstreamCases sends every misbehaving-upstream route through the keyless
+// upstream API, expecting the route's own causes, in full, and the exact
+// bytes the route serves. That API has debug_header on.
+func UpstreamCases() []*Case {
+	cases := make([]*Case, 0, len(upstream.Routes))
+	for _, rt := range upstream.Routes {
+		c := &Case{
+			Name: "upstream" + rt.Path, Target: TargetUpstream, APIID: UpstreamAPIID,
+			WantCauses: rt.WantCauses, WantVerdict: rt.WantVerdict,
+			WantDebugHeader: rt.WantCauses != nil,
+			Stream:          rt.Stream,
+		}
+		if len(rt.WantCauses) > 0 {
+			if cause, ok := classify.Lookup(classify.Code(rt.WantCauses[0])); ok {
+				c.Family = cause.Family
+			}
+			if form, err := url.ParseQuery(rt.Form); err == nil && rt.WantCauses != nil {
+				c.WantClient = form.Get("client_id")
+			}
+		}
+		if rt.Stream {
+			c.WantBody, c.BodyIsPrefix = []byte(upstream.FirstEvent), true
+		} else {
+			c.WantBody, c.WantStatus = knownAnswer(rt)
+		}
+		c.send = func(ctx context.Context, hc *http.Client, r *Runner) error {
+			req, err := rt.NewRequest(ctx, r.gw(UpstreamPrefix))
+			if err != nil {
+				return err
+			}
+			if !rt.Stream {
+				return do(hc, req)
+			}
+			// Read the first event, then hang up: a gateway that buffered
+			// the body would never deliver it.
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			res, err := hc.Do(req.WithContext(ctx))
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			_, err = io.ReadFull(res.Body, make([]byte, len(upstream.FirstEvent)))
+			return err
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// knownAnswer is what the route serves, straight from its handler: the
+// bytes the client must get through the gateway.
+func knownAnswer(rt upstream.Route) ([]byte, int) {
+	req, err := rt.NewRequest(context.Background(), "http://upstream.invalid")
+	if err != nil {
+		return nil, 0
+	}
+	if req.Body == nil {
+		req.Body = http.NoBody // as a server request has
+	}
+	rec := httptest.NewRecorder()
+	upstream.Handler().ServeHTTP(rec, req)
+	// Never nil: an empty body is an expectation too.
+	return append([]byte{}, rec.Body.Bytes()...), rec.Code
+}
+
+func (r *Runner) oauth2Config(prefix, clientID, secret string) *oauth2.Config {
+	if secret != "" {
+		r.addSecret(secret)
+	}
+	return &oauth2.Config{
+		ClientID:     clientID,
+		ClientSecret: secret,
+		Endpoint: oauth2.Endpoint{
+			AuthURL:       r.gw(prefix + "/auth"),
+			DeviceAuthURL: r.gw(prefix + "/auth/device"),
+			TokenURL:      r.gw(prefix + "/token"),
+			// Explicit: auto-detection retries a failed request with the
+			// other style, which would send two requests per case.
+			AuthStyle: oauth2.AuthStyleInHeader,
+		},
+	}
+}
+
+func (r *Runner) clientCredentials(prefix, secret string) *clientcredentials.Config {
+	r.addSecret(secret)
+	return &clientcredentials.Config{
+		ClientID:     r.Config.ClientID,
+		ClientSecret: secret,
+		TokenURL:     r.gw(prefix + "/token"),
+		AuthStyle:    oauth2.AuthStyleInHeader,
+	}
+}
+
+// authorize sends the browser's first request of an authorization code
+// flow with PKCE, as x/oauth2 builds it.
+func (r *Runner) authorize(ctx context.Context, hc *http.Client, redirect string) error {
+	oc := r.oauth2Config(IdPPrefix, r.Config.PublicClientID, "")
+	oc.RedirectURL = redirect
+	oc.Scopes = []string{"openid"}
+	verifier := oauth2.GenerateVerifier()
+	r.addSecret(verifier)
+	u := oc.AuthCodeURL("demo-state-"+r.Config.RunID, oauth2.S256ChallengeOption(verifier))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	return do(hc, req)
+}
+
+// bearerGet calls a resource with an access token through x/oauth2's
+// transport, and the demo Tyk key when withKey.
+func (r *Runner) bearerGet(ctx context.Context, hc *http.Client, path, token string, withKey bool) error {
+	base := hc.Transport
+	if withKey {
+		key, err := r.ensureTykKey(ctx)
+		if err != nil {
+			return err
+		}
+		base = headerTransport{base: base, name: TykKeyHeader, value: key}
+	}
+	client := &http.Client{
+		Transport:     &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), Base: base},
+		CheckRedirect: hc.CheckRedirect,
+		Timeout:       hc.Timeout,
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.gw(path), nil)
+	if err != nil {
+		return err
+	}
+	return do(client, req)
+}
+
+func (r *Runner) bogusToken() string {
+	t := "demo-bogus-access-token-" + r.Config.RunID
+	r.addSecret(t)
+	return t
+}
+
+func (r *Runner) addTokenSecrets(tok *oauth2.Token) {
+	r.addSecret(tok.AccessToken, tok.RefreshToken)
+	if id, ok := tok.Extra("id_token").(string); ok {
+		r.addSecret(id)
+	}
+}
+
+// ensureTykKey creates the demo Tyk key for the key-protected APIs once
+// per run, through the Gateway API.
+func (r *Runner) ensureTykKey(ctx context.Context) (string, error) {
+	if r.tykKey != "" {
+		return r.tykKey, nil
+	}
+	access := map[string]interface{}{}
+	for _, id := range []string{ResourceAPIID, OASResourceAPIID} {
+		access[id] = map[string]interface{}{"api_id": id, "api_name": id, "versions": []string{"Default"}}
+	}
+	session := map[string]interface{}{
+		"alias":         "demo-traffic-" + r.Config.RunID,
+		"org_id":        "oauthcheck-demo",
+		"rate":          1000,
+		"per":           1,
+		"allowance":     1000,
+		"quota_max":     -1,
+		"expires":       time.Now().Add(time.Hour).Unix(),
+		"access_rights": access,
+	}
+	body, _ := json.Marshal(session)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.gw("/tyk/keys/create"), bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("X-Tyk-Authorization", r.Config.GatewaySecret)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := (&http.Client{Transport: r.base, Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("creating the demo Tyk key: %w", err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Key     string `json:"key"`
+		Message string `json:"message"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != http.StatusOK || out.Key == "" {
+		return "", fmt.Errorf("creating the demo Tyk key: status %d %s (is TYK_GW_SECRET right?)", res.StatusCode, out.Message)
+	}
+	r.tykKey = out.Key
+	r.addSecret(out.Key, r.Config.GatewaySecret)
+	return out.Key, nil
+}
+
+type headerTransport struct {
+	base        http.RoundTripper
+	name, value string
+}
+
+func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set(t.name, t.value)
+	return t.base.RoundTrip(req)
+}
+
+func withClient(ctx context.Context, hc *http.Client) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, hc)
+}
+
+// wantOAuthError accepts the error x/oauth2 returns for an OAuth error
+// response: the case asked for one.
+func wantOAuthError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return &expectedError{err}
+	}
+	if err == nil {
+		return errors.New("the IdP accepted a request the case expected it to refuse")
+	}
+	return err
+}
+
+func postForm(ctx context.Context, u string, form url.Values) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req, nil
+}
+
+func do(hc *http.Client, req *http.Request) error {
+	res, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.Body.Close()
+}

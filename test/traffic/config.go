@@ -1,0 +1,86 @@
+// Package traffic sends real OAuth traffic through a Tyk gateway running
+// oauthcheck: token, authorize, device and resource requests against the
+// demo Keycloak realm, and every route of the misbehaving upstream
+// (test/upstream). Each request carries a User-Agent naming its run and
+// case, so its analytics record can be found again. cmd/traffic prints the
+// exchanges; the e2e suite checks their records.
+package traffic
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+)
+
+// Config says where the stack is and which demo credentials to use. Every
+// field has the docker-compose default; the credentials are the demo
+// values of deploy/keycloak/oauthcheck-demo-realm.json.
+type Config struct {
+	GatewayURL    string // TYK_GATEWAY_URL
+	GatewaySecret string // TYK_GW_SECRET: creates the demo Tyk key
+	IdPURL        string // OAUTHCHECK_IDP_URL: the realm, direct (reachability only)
+	UpstreamURL   string // OAUTHCHECK_UPSTREAM_URL: the misbehaving upstream, direct
+	RedisAddr     string // OAUTHCHECK_REDIS_ADDR: for the e2e suite
+
+	ClientID       string // OAUTHCHECK_DEMO_CLIENT_ID: confidential client
+	ClientSecret   string // OAUTHCHECK_DEMO_CLIENT_SECRET
+	PublicClientID string // OAUTHCHECK_DEMO_PUBLIC_CLIENT_ID: authorize and device flows
+	Username       string // OAUTHCHECK_DEMO_USERNAME
+	Password       string // OAUTHCHECK_DEMO_PASSWORD
+
+	// RunID tags this run's User-Agents; random unless OAUTHCHECK_RUN_ID.
+	RunID string
+}
+
+// FromEnv reads Config from the environment, with compose defaults.
+func FromEnv() Config {
+	return Config{
+		GatewayURL:     env("TYK_GATEWAY_URL", "http://127.0.0.1:8080"),
+		GatewaySecret:  env("TYK_GW_SECRET", "demo-tyk-secret-change-me"),
+		IdPURL:         env("OAUTHCHECK_IDP_URL", "http://127.0.0.1:8180/realms/oauthcheck-demo"),
+		UpstreamURL:    env("OAUTHCHECK_UPSTREAM_URL", "http://127.0.0.1:8090"),
+		RedisAddr:      env("OAUTHCHECK_REDIS_ADDR", "127.0.0.1:6379"),
+		ClientID:       env("OAUTHCHECK_DEMO_CLIENT_ID", "demo-backend"),
+		ClientSecret:   env("OAUTHCHECK_DEMO_CLIENT_SECRET", "demo-backend-secret"),
+		PublicClientID: env("OAUTHCHECK_DEMO_PUBLIC_CLIENT_ID", "demo-web"),
+		Username:       env("OAUTHCHECK_DEMO_USERNAME", "demo-user"),
+		Password:       env("OAUTHCHECK_DEMO_PASSWORD", "demo-password"),
+		RunID:          env("OAUTHCHECK_RUN_ID", randomID()),
+	}
+}
+
+func env(name, def string) string {
+	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func randomID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Paths of the demo APIs (apps/), as the client sends them.
+const (
+	IdPPrefix         = "/idp"          // classic, keyless → Keycloak's openid-connect endpoints
+	OASIdPPrefix      = "/oas-idp"      // OAS, keyless → the same
+	UpstreamPrefix    = "/upstream"     // classic, keyless → the misbehaving upstream
+	ResourcePrefix    = "/resource"     // classic, Tyk key → Keycloak's userinfo (a resource server)
+	OASResourcePrefix = "/oas-resource" // OAS, Tyk key → the same
+
+	// TykKeyHeader carries the Tyk key on the key-protected APIs, so that
+	// Authorization stays free for the OAuth bearer token.
+	TykKeyHeader = "X-Api-Key"
+)
+
+// API ids of the demo APIs (apps/).
+const (
+	IdPAPIID         = "oauthcheck-idp"
+	OASIdPAPIID      = "oauthcheck-oas-idp"
+	UpstreamAPIID    = "oauthcheck-upstream"
+	ResourceAPIID    = "oauthcheck-resource"
+	OASResourceAPIID = "oauthcheck-oas-resource"
+)
