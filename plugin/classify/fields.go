@@ -88,42 +88,7 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 		if !ok {
 			break
 		}
-		v := value{raw: val, kind: kind}
-		switch string(key) {
-		case "error":
-			f.err = v
-			if kind == kindObject {
-				f.scanNested(val)
-			}
-		case "error_description":
-			f.description = v
-		case "error_codes":
-			f.errorCodes = v
-		case "message", "error_message", "errorMessage":
-			f.message = v
-		case "access_token":
-			f.accessToken = v
-		case "token_type":
-			f.tokenType = v
-		case "expires_in":
-			f.expiresIn = v
-		case "refresh_token":
-			f.refreshToken = v
-		case "scope":
-			f.scope = v
-		case "id_token":
-			f.idToken = v
-		case "issued_token_type":
-			f.issuedTokenType = v
-		case "device_code":
-			f.deviceCode = v
-		case "user_code":
-			f.userCode = v
-		case "verification_uri", "verification_url":
-			f.verificationURI = v
-		case "active":
-			f.active = v
-		}
+		f.set(key, value{raw: val, kind: kind})
 	}
 	if obj.err {
 		if truncated {
@@ -131,6 +96,56 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 		} else {
 			*f = oauthFields{format: formatBadJSON}
 		}
+	}
+}
+
+func (f *oauthFields) scanForm(body []byte) {
+	pairs := formPairs{b: body}
+	for {
+		key, raw, ok := pairs.next()
+		if !ok {
+			return
+		}
+		f.set(key, value{raw: raw, kind: kindString})
+	}
+}
+
+// set stores a field the checks read; other fields are ignored.
+func (f *oauthFields) set(key []byte, v value) {
+	switch string(key) {
+	case "error":
+		f.err = v
+		if v.kind == kindObject {
+			f.scanNested(v.raw)
+		}
+	case "error_description":
+		f.description = v
+	case "error_codes":
+		f.errorCodes = v
+	case "message", "error_message", "errorMessage":
+		f.message = v
+	case "access_token":
+		f.accessToken = v
+	case "token_type":
+		f.tokenType = v
+	case "expires_in":
+		f.expiresIn = v
+	case "refresh_token":
+		f.refreshToken = v
+	case "scope":
+		f.scope = v
+	case "id_token":
+		f.idToken = v
+	case "issued_token_type":
+		f.issuedTokenType = v
+	case "device_code":
+		f.deviceCode = v
+	case "user_code":
+		f.userCode = v
+	case "verification_uri", "verification_url":
+		f.verificationURI = v
+	case "active":
+		f.active = v
 	}
 }
 
@@ -149,35 +164,6 @@ func (f *oauthFields) scanNested(obj []byte) {
 			f.nestedMessage = v
 		case "status":
 			f.nestedStatus = v
-		}
-	}
-}
-
-func (f *oauthFields) scanForm(body []byte) {
-	pairs := formPairs{b: body}
-	for {
-		key, raw, ok := pairs.next()
-		if !ok {
-			return
-		}
-		v := value{raw: raw, kind: kindString}
-		switch string(key) {
-		case "error":
-			f.err = v
-		case "error_description":
-			f.description = v
-		case "access_token":
-			f.accessToken = v
-		case "token_type":
-			f.tokenType = v
-		case "expires_in":
-			f.expiresIn = v
-		case "refresh_token":
-			f.refreshToken = v
-		case "scope":
-			f.scope = v
-		case "id_token":
-			f.idToken = v
 		}
 	}
 }

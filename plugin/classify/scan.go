@@ -249,13 +249,9 @@ func skipNumber(b []byte, i int) (int, bool) {
 	} else {
 		return i, false
 	}
+	var ok bool
 	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i, ok = skipDigits(b, i+1); !ok {
 			return i, false
 		}
 	}
@@ -264,15 +260,20 @@ func skipNumber(b []byte, i int) (int, bool) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i, ok = skipDigits(b, i); !ok {
 			return i, false
 		}
 	}
 	return i, true
+}
+
+// skipDigits skips one or more digits.
+func skipDigits(b []byte, i int) (int, bool) {
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i, i > start
 }
 
 func hasLiteral(b []byte, i int, lit string) bool {

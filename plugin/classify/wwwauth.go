@@ -46,27 +46,8 @@ func oauthChallenge(values []string) challenge {
 	return first
 }
 
-// hasOAuthChallenge is the cheap check used by detection.
-func hasOAuthChallenge(values []string) bool {
-	for _, v := range values {
-		p := challengeParser{s: v}
-		for {
-			scheme, ok := p.nextScheme()
-			if !ok {
-				break
-			}
-			if equalFold(scheme, "Bearer") || equalFold(scheme, "DPoP") {
-				return true
-			}
-			for {
-				if _, _, ok := p.nextParam(); !ok {
-					break
-				}
-			}
-		}
-	}
-	return false
-}
+// hasOAuthChallenge reports a Bearer or DPoP challenge (detection).
+func hasOAuthChallenge(values []string) bool { return oauthChallenge(values).found }
 
 type challengeParser struct {
 	s string
