@@ -45,26 +45,9 @@ func setLabels(r *http.Request, result classify.Result, clientID string) {
 	}
 	r.Header[HeaderCause] = values
 	r.Header[HeaderVerdict] = []string{string(result.Verdict)}
-	if safeLabelValue(clientID) {
+	if classify.LabelSafe(clientID) {
 		r.Header[HeaderClient] = []string{clientID}
 	}
-}
-
-// safeLabelValue admits client ids that are short, printable and free of
-// separators, so a hostile client_id cannot flood or split analytics tags.
-func safeLabelValue(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == ':' || c == '@'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 func debugValue(result *classify.Result) string {

@@ -64,7 +64,7 @@ func logResult(apiID string, result *classify.Result, status int, who caller) {
 		"causes":          joinCauses(result.Causes()),
 		"upstream_status": status,
 	}
-	if who.OAuthClientID != "" && safeLabelValue(who.OAuthClientID) {
+	if who.OAuthClientID != "" && classify.LabelSafe(who.OAuthClientID) {
 		fields["client_id"] = who.OAuthClientID
 	}
 	if who.Alias != "" {

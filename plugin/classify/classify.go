@@ -551,6 +551,24 @@ func PublicClientID(req *Request) string {
 	return string(user)
 }
 
+// LabelSafe admits identifiers that are short, printable and free of
+// separators, so a hostile client_id can neither flood nor split analytics
+// tags and log fields.
+func LabelSafe(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == ':' || c == '@'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func isFormRequest(h http.Header) bool {
 	return mediaTypeOf(h) == "application/x-www-form-urlencoded"
 }

@@ -18,6 +18,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oauthcheck/oauthcheck/test/upstream"
 )
 
 const root = "../.."
@@ -47,6 +49,7 @@ type service struct {
 	Command     any                  `yaml:"command"`
 	Entrypoint  any                  `yaml:"entrypoint"`
 	Environment map[string]string    `yaml:"environment"`
+	WorkingDir  string               `yaml:"working_dir"`
 	Volumes     []string             `yaml:"volumes"`
 	Ports       []string             `yaml:"ports"`
 	Healthcheck *healthcheck         `yaml:"healthcheck"`
@@ -466,5 +469,40 @@ func TestReadmeDocumentsStack(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("README.md does not mention %q", want)
 		}
+	}
+}
+
+// TestUpstreamFindsFixtures: the upstream service's fixtures folder
+// (UPSTREAM_FIXTURES, or the default relative to its working_dir) is the
+// repository's plugin/classify/testdata through its source volume, so
+// /replay/<fixture> answers in the stack.
+func TestUpstreamFindsFixtures(t *testing.T) {
+	s := svc(t, loadCompose(t), "upstream")
+	dir := s.Environment[upstream.FixturesEnv]
+	if dir == "" {
+		dir = upstream.DefaultFixtures
+	}
+	if !path.IsAbs(dir) {
+		dir = path.Join(s.WorkingDir, dir)
+	}
+	var host string
+	for _, v := range s.Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) < 2 || !strings.HasPrefix(parts[0], ".") {
+			continue
+		}
+		if rel, ok := strings.CutPrefix(dir, strings.TrimSuffix(parts[1], "/")+"/"); ok {
+			host = filepath.Join(root, parts[0], filepath.FromSlash(rel))
+		}
+	}
+	if host == "" {
+		t.Fatalf("upstream: fixtures folder %q is on no source volume (%q)", dir, s.Volumes)
+	}
+	want, _ := filepath.Abs(filepath.Join(root, "plugin", "classify", "testdata"))
+	if got, _ := filepath.Abs(host); got != want {
+		t.Errorf("upstream: fixtures folder %q is %s on the host, want %s", dir, got, want)
+	}
+	if _, err := os.Stat(filepath.Join(host, "cases.json")); err != nil {
+		t.Errorf("upstream: fixtures folder %q: %v", dir, err)
 	}
 }

@@ -29,10 +29,12 @@ const (
 	disallowedScope      = "phone"                          // a realm scope demo-backend may not request
 )
 
-// Cases returns every case of a run: the Keycloak ones, then one per
-// misbehaving-upstream route (test/upstream.Routes).
+// Cases returns every case of a run: the Keycloak ones, one per
+// misbehaving-upstream route (test/upstream.Routes), then one per captured
+// provider fixture replayed (plugin/classify/testdata).
 func (r *Runner) Cases() []*Case {
-	return append(r.IdPCases(), UpstreamCases()...)
+	cases := append(r.IdPCases(), UpstreamCases()...)
+	return append(cases, ReplayCases()...)
 }
 
 func (r *Runner) gw(path string) string {

@@ -1,7 +1,8 @@
 // Package traffic sends real OAuth traffic through a Tyk gateway running
 // oauthcheck: token, authorize, device and resource requests against the
-// demo Keycloak realm, and every route of the misbehaving upstream
-// (test/upstream). Each request carries a User-Agent naming its run and
+// demo Keycloak realm, every route of the misbehaving upstream
+// (test/upstream), and every captured provider fixture
+// (plugin/classify/testdata) replayed by that upstream. Each request carries a User-Agent naming its run and
 // case, so its analytics record can be found again. cmd/traffic prints the
 // exchanges; the e2e suite checks their records.
 package traffic

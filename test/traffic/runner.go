@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/test/upstream"
 )
 
 // Target is what a case needs running behind the gateway.
@@ -24,6 +25,7 @@ type Target string
 const (
 	TargetIdP      Target = "idp"      // Keycloak (compose service keycloak)
 	TargetUpstream Target = "upstream" // the misbehaving upstream
+	TargetReplay   Target = "replay"   // the misbehaving upstream's fixture replay
 )
 
 // Case is one request and what oauthcheck must say about it.
@@ -41,7 +43,10 @@ type Case struct {
 	RootOnly    bool
 	WantVerdict string
 	WantClient  string // x-oauth-client value; "" when not asserted
-	WantStatus  int    // 0: any
+	// NoClient: the request carries no public client_id (or none fit for a
+	// tag), so the record must have no x-oauth-client tag.
+	NoClient   bool
+	WantStatus int // 0: any
 	// WantBody are the exact bytes the client must receive (nil: not
 	// checked); with BodyIsPrefix only the start is compared.
 	WantBody     []byte
@@ -133,6 +138,9 @@ func (r *Runner) Available(ctx context.Context) map[Target]string {
 	}
 	if err := r.probe(ctx, strings.TrimSuffix(r.Config.UpstreamURL, "/")+"/healthz"); err != nil {
 		down[TargetUpstream] = fmt.Sprintf("misbehaving upstream not reachable at %s (set OAUTHCHECK_UPSTREAM_URL): %v", r.Config.UpstreamURL, err)
+		down[TargetReplay] = down[TargetUpstream]
+	} else if err := r.probe(ctx, strings.TrimSuffix(r.Config.UpstreamURL, "/")+upstream.ReplayPrefix); err != nil {
+		down[TargetReplay] = fmt.Sprintf("misbehaving upstream at %s has no fixture replay (GET %s: %v): restart it from this tree", r.Config.UpstreamURL, upstream.ReplayPrefix, err)
 	}
 	return down
 }

@@ -4,6 +4,11 @@
 //	misbehaving-upstream -addr 127.0.0.1:9090   (or UPSTREAM_ADDR=...)
 //
 // GET /routes lists the routes as JSON with the causes each should produce.
+//
+// /replay/<fixture> answers with the captured provider response of that
+// fixture (plugin/classify/testdata), byte for byte; GET /replay/ lists the
+// names. -fixtures (env UPSTREAM_FIXTURES) names the folder, by default
+// ../plugin/classify/testdata, relative to test/.
 package main
 
 import (
@@ -27,10 +32,21 @@ func main() {
 		defaultAddr = env
 	}
 	addr := flag.String("addr", defaultAddr, "listen address (env UPSTREAM_ADDR)")
+	defaultFixtures := upstream.DefaultFixtures
+	if env := os.Getenv(upstream.FixturesEnv); env != "" {
+		defaultFixtures = env
+	}
+	fixtures := flag.String("fixtures", defaultFixtures, "fixtures folder replayed under /replay/ (env "+upstream.FixturesEnv+")")
 	flag.Parse()
+
+	replay, err := upstream.LoadReplay(*fixtures)
+	if err != nil {
+		log.Fatalf("misbehaving upstream: fixture replay: %v (run from test/, or set -fixtures / %s)", err, upstream.FixturesEnv)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", upstream.Handler())
+	mux.Handle(upstream.ReplayPrefix, replay)
 	mux.HandleFunc("GET /routes", listRoutes)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
@@ -43,7 +59,8 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shutdown) // event streams end when their clients leave or at the deadline
 	}()
-	log.Printf("misbehaving upstream: %d routes on http://%s (GET /routes lists them)", len(upstream.Routes), *addr)
+	log.Printf("misbehaving upstream: %d routes and %d fixtures (%s) on http://%s (GET /routes and GET %s list them)",
+		len(upstream.Routes), len(replay.Cases), *fixtures, *addr, upstream.ReplayPrefix)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Command traffic sends real OAuth traffic through the demo stack's Tyk
-// gateway: Keycloak flows (golang.org/x/oauth2) and every route of the
-// misbehaving upstream, covering every cause family. It prints one line per
+// gateway: Keycloak flows (golang.org/x/oauth2), every route of the
+// misbehaving upstream, and every captured provider fixture replayed by that
+// upstream (which alone cover every cause family). It prints one line per
 // request: family, expected cause, status, case. See package traffic.
 //
 //	docker compose up -d --wait
@@ -41,7 +42,7 @@ func main() {
 			fmt.Printf("# skipping %s cases: %s\n", ex.Case.Target, ex.Skipped)
 		}
 	}
-	fmt.Printf("%-16s %-24s %-6s %s\n", "FAMILY", "EXPECTED CAUSE", "STATUS", "CASE")
+	fmt.Printf("%-16s %-26s %-6s %s\n", "FAMILY", "EXPECTED CAUSE", "STATUS", "CASE")
 	for _, ex := range exchanges {
 		c := ex.Case
 		family, cause := string(c.Family), "(no labels)"
@@ -61,7 +62,7 @@ func main() {
 			note = "  # FAIL: " + strings.ReplaceAll(ex.Err.Error(), "\n", "; ")
 			failed++
 		}
-		fmt.Printf("%-16s %-24s %-6s %s%s\n", family, cause, status, c.Name, note)
+		fmt.Printf("%-16s %-26s %-6s %s%s\n", family, cause, status, c.Name, note)
 	}
 	fmt.Printf("%d cases, %d failed, %d skipped\n", len(cases), failed, skipped)
 	if failed > 0 {
