@@ -213,10 +213,24 @@ func (r *Runner) IdPCases() []*Case {
 		{
 			// Tyk itself rejects the call (no Tyk key): the response hook
 			// never runs, and the pre hook has dropped the forged labels.
-			Name: "resource/missing-tyk-key", Target: TargetIdP, APIID: ResourceAPIID,
+			// Tyk rejects it before any upstream is asked, so only the
+			// gateway is needed; the forged labels it carries must not
+			// become tags on this error path either.
+			Name: "resource/missing-tyk-key", Target: TargetGateway, APIID: ResourceAPIID,
 			WantStatus: 401,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
 				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.bogusToken(), false)
+			},
+		},
+		{
+			Name: "resource/unknown-tyk-key", Target: TargetGateway, APIID: ResourceAPIID,
+			WantStatus: 403,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				key := "demo-unknown-tyk-key-" + r.Config.RunID
+				r.addSecret(key)
+				client := &http.Client{Transport: headerTransport{base: hc.Transport, name: TykKeyHeader, value: key},
+					CheckRedirect: hc.CheckRedirect, Timeout: hc.Timeout}
+				return r.bearerGet(ctx, client, ResourcePrefix+"/userinfo", r.bogusToken(), false)
 			},
 		},
 		{
@@ -438,6 +452,9 @@ type headerTransport struct {
 func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set(t.name, t.value)
+	if t.base == nil {
+		return http.DefaultTransport.RoundTrip(req)
+	}
 	return t.base.RoundTrip(req)
 }
 

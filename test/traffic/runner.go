@@ -23,6 +23,7 @@ type Target string
 
 // Targets.
 const (
+	TargetGateway  Target = "gateway"  // nothing but the gateway: Tyk answers itself
 	TargetIdP      Target = "idp"      // Keycloak (compose service keycloak)
 	TargetUpstream Target = "upstream" // the misbehaving upstream
 	TargetReplay   Target = "replay"   // the misbehaving upstream's fixture replay
