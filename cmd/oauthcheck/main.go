@@ -173,7 +173,7 @@ func readInput[T any](name string, stdin io.Reader, parse func(io.Reader) (T, er
 
 func classifyInput(raw *rawhttp.Request, rawResp *rawhttp.Response, f *explainFlags) classify.Result {
 	opts := classify.Options{Issuer: f.issuer, MaxBodyBytes: f.maxBodyBytes}
-	resp := rawResp.Exchange()
+	resp := *rawResp
 	kind := classify.Endpoint(f.endpoint)
 	if raw == nil {
 		// Without a request only the response can say what this is.
@@ -183,7 +183,7 @@ func classifyInput(raw *rawhttp.Request, rawResp *rawhttp.Response, f *explainFl
 		}
 		return classify.Classify(&req, &resp, &opts)
 	}
-	req := raw.Exchange()
+	req := *raw
 	if kind != "" {
 		opts.Routes = []classify.Route{{Path: req.Path, Endpoint: kind}}
 	}

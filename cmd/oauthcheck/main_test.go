@@ -98,9 +98,9 @@ func TestExplainEveryFixture(t *testing.T) {
 
 			req := classify.Request{Method: "GET", Path: "/"}
 			if c.Request != nil {
-				req = c.Request.Exchange()
+				req = *c.Request
 			}
-			resp := c.Response.Exchange()
+			resp := *c.Response
 			want := classify.Classify(&req, &resp, &classify.Options{})
 			wantCode := exitOK
 			if want.Verdict == classify.VerdictInvalid {

@@ -24,9 +24,9 @@ func loadFixtures(tb testing.TB) []rawhttp.Case {
 func fixtureExchange(c rawhttp.Case) (classify.Request, classify.Response) {
 	req := classify.Request{Method: "GET", Path: "/", Header: http.Header{}}
 	if c.Request != nil {
-		req = c.Request.Exchange()
+		req = *c.Request
 	}
-	resp := c.Response.Exchange()
+	resp := *c.Response
 	if len(resp.Body) > classify.DefaultMaxBodyBytes {
 		resp.Body, resp.Truncated = resp.Body[:classify.DefaultMaxBodyBytes], true // as the plugin reads it
 	}

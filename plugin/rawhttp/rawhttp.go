@@ -2,9 +2,9 @@
 // `curl -i` prints them, and requests as they go over the wire. The
 // fixtures, the explain CLI and the tests use it to feed the classifier.
 //
-// Exchange turns a parsed message into the classifier's view. classify's
-// own fixture tests live in the external classify_test package, so this
-// import makes no cycle.
+// It parses straight into the classifier's types. classify's own fixture
+// tests live in the external classify_test package, so this import makes
+// no cycle.
 package rawhttp
 
 import (
@@ -17,28 +17,19 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/oauthcheck/oauthcheck/plugin/classify"
 )
 
 // MaxInputBytes bounds how much input one message may take.
 const MaxInputBytes = 16 << 20
 
-// Request is a client request. Same layout as classify.Request.
-type Request struct {
-	Method   string
-	Path     string
-	RawQuery string
-	Header   http.Header
-	Body     []byte
-}
+// Request is a client request, as the classifier takes it.
+type Request = classify.Request
 
-// Response is a server response. Same layout as classify.Response;
-// Truncated is never set by the parser (the body is read whole).
-type Response struct {
-	Status    int
-	Header    http.Header
-	Body      []byte
-	Truncated bool
-}
+// Response is a server response, as the classifier takes it. The parser
+// reads bodies whole, so Truncated and Unread are never set.
+type Response = classify.Response
 
 // ParseResponse reads one response as `curl -i` prints it. When the input
 // holds several header blocks (redirects followed with -L, a 100 Continue,

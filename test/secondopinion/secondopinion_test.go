@@ -171,8 +171,8 @@ func judge(t *testing.T, srv *httptest.Server, c rawhttp.Case) outcome {
 		t.Fatalf("x/oauth2: not a token-response error: %v", err)
 	}
 
-	req := c.Request.Exchange()
-	resp := c.Response.Exchange()
+	req := *c.Request
+	resp := *c.Response
 	result := classify.Classify(&req, &resp, &classify.Options{})
 	return outcome{
 		xAccepts:          err == nil && tok != nil && tok.AccessToken != "",

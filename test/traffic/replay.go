@@ -130,7 +130,7 @@ func ReplayClientID(fx *rawhttp.Case) string {
 	if fx.Request == nil {
 		return ""
 	}
-	req := fx.Request.Exchange()
+	req := *fx.Request
 	id := classify.PublicClientID(&req)
 	if !classify.LabelSafe(id) {
 		return ""
