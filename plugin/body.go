@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"io"
-	"mime"
 	"net/http"
-	"strings"
+
+	"github.com/oauthcheck/oauthcheck/plugin/classify"
 )
 
 // peekResponseBody reads at most limit bytes of res.Body and puts back a
@@ -71,7 +71,7 @@ func wantsRequestBody(r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return false
 	}
-	return mediaType(r.Header) == "application/x-www-form-urlencoded"
+	return classify.MediaType(r.Header) == "application/x-www-form-urlencoded"
 }
 
 type bodyDecision int
@@ -89,21 +89,10 @@ func bodyPolicy(r *http.Request, res *http.Response) bodyDecision {
 		return bodyAbsent
 	case r.Method == http.MethodHead, res.StatusCode < 200:
 		return bodyUnread
-	case mediaType(res.Header) == "text/event-stream":
+	case classify.MediaType(res.Header) == "text/event-stream":
 		return bodyUnread
 	}
 	return bodyRead
-}
-
-func mediaType(h http.Header) string {
-	ct := h.Get("Content-Type")
-	if ct == "" {
-		return ""
-	}
-	if mt, _, err := mime.ParseMediaType(ct); err == nil {
-		return mt
-	}
-	return strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
 }
 
 func minInt(a, b int) int {

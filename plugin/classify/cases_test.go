@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -253,21 +254,9 @@ func TestClassifyExchanges(t *testing.T) {
 			if got.Verdict != tc.verdict {
 				t.Errorf("verdict: got %q, want %q (causes %v)", got.Verdict, tc.verdict, got.Causes())
 			}
-			if !equalCodes(got.Causes(), tc.causes) {
+			if !slices.Equal(got.Causes(), tc.causes) {
 				t.Errorf("causes: got %v, want %v", got.Causes(), tc.causes)
 			}
 		})
 	}
-}
-
-func equalCodes(a, b []Code) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

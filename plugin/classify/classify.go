@@ -122,7 +122,7 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 	if body.truncated {
 		defer r.add(BodyTruncated)
 	}
-	mt := mediaTypeOf(resp.Header)
+	mt := MediaType(resp.Header)
 	if body.corrupt {
 		r.add(rootFromStatus(resp.Status, r.Endpoint))
 		r.add(NotJSON)
@@ -421,10 +421,10 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		return // the login or consent page
 	}
 	body := decodeBody(resp, opts.maxBody())
-	f := parseFields(body.b, mediaTypeOf(resp.Header), body.truncated)
+	f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 	switch {
 	case f.hasError():
-		classifyError(r, &f, mediaTypeOf(resp.Header), status)
+		classifyError(r, &f, MediaType(resp.Header), status)
 	case status >= 500:
 		r.add(rootFromStatus(status, EndpointAuthorize))
 		if f.format == formatHTML {
@@ -485,7 +485,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	// A JSON error body without a challenge (some APIs): use it if OAuth.
 	if status == 403 || status == 400 {
 		body := decodeBody(resp, opts.maxBody())
-		f := parseFields(body.b, mediaTypeOf(resp.Header), body.truncated)
+		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		if f.err.kind == kindString {
 			if c, ok := errorCodes[string(f.err.raw)]; ok && (c == InvalidToken || c == InsufficientScope || c == InvalidRequest) {
 				r.add(c)
@@ -570,11 +570,12 @@ func LabelSafe(s string) bool {
 }
 
 func isFormRequest(h http.Header) bool {
-	return mediaTypeOf(h) == "application/x-www-form-urlencoded"
+	return MediaType(h) == "application/x-www-form-urlencoded"
 }
 
-// mediaTypeOf returns the lowercased media type without parameters.
-func mediaTypeOf(h http.Header) string {
+// MediaType returns the lowercased media type without parameters, without
+// allocating for the common exact values.
+func MediaType(h http.Header) string {
 	ct := headerValue(h, "Content-Type")
 	if ct == "" {
 		return ""

@@ -90,15 +90,6 @@ func (s *jsonObject) next() (key, val []byte, kind byte, ok bool) {
 	return key, val, kind, true
 }
 
-// drain scans the remaining fields so err reflects the whole body.
-func (s *jsonObject) drain() {
-	for {
-		if _, _, _, ok := s.next(); !ok {
-			return
-		}
-	}
-}
-
 func (s *jsonObject) checkTrailing() {
 	s.skipSpace()
 	if s.i != len(s.b) {

@@ -104,26 +104,6 @@ func (r *Result) add(code Code) {
 	r.n++
 }
 
-// addFirst puts code in front as the root cause.
-func (r *Result) addFirst(code Code) {
-	if code == "" {
-		return
-	}
-	for i := 0; i < r.n; i++ {
-		if r.causes[i] == code {
-			copy(r.causes[1:i+1], r.causes[:i])
-			r.causes[0] = code
-			return
-		}
-	}
-	if r.n == MaxCauses {
-		r.n--
-	}
-	copy(r.causes[1:r.n+1], r.causes[:r.n])
-	r.causes[0] = code
-	r.n++
-}
-
 // NewResult builds a result from causes, for adapters that add their own
 // (plugin_misconfigured, plugin_error). The verdict follows the causes.
 func NewResult(endpoint Endpoint, causes ...Code) Result {

@@ -36,14 +36,9 @@ type Response = classify.Response
 // a proxy's "Connection established"), the last block wins. The body is
 // the rest of the input, byte for byte.
 func ParseResponse(r io.Reader) (*Response, error) {
-	data, err := readAll(r)
+	s, err := newScanner(r)
 	if err != nil {
 		return nil, err
-	}
-	s := &scanner{data: data}
-	s.skipBlankLines()
-	if s.done() {
-		return nil, errors.New("rawhttp: empty input")
 	}
 	for {
 		lineNo := s.line + 1
@@ -68,14 +63,9 @@ func ParseResponse(r io.Reader) (*Response, error) {
 // ParseRequest reads one request: request line ("POST /token HTTP/1.1",
 // or with an absolute URL), headers, a blank line and the body verbatim.
 func ParseRequest(r io.Reader) (*Request, error) {
-	data, err := readAll(r)
+	s, err := newScanner(r)
 	if err != nil {
 		return nil, err
-	}
-	s := &scanner{data: data}
-	s.skipBlankLines()
-	if s.done() {
-		return nil, errors.New("rawhttp: empty input")
 	}
 	lineNo := s.line + 1
 	line, _ := s.next()
@@ -88,6 +78,21 @@ func ParseRequest(r io.Reader) (*Request, error) {
 	}
 	req.Body = s.rest()
 	return req, nil
+}
+
+// newScanner reads the whole (bounded) input and steps over leading blank
+// lines; empty input is an error.
+func newScanner(r io.Reader) (*scanner, error) {
+	data, err := readAll(r)
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{data: data}
+	s.skipBlankLines()
+	if s.done() {
+		return nil, errors.New("rawhttp: empty input")
+	}
+	return s, nil
 }
 
 func readAll(r io.Reader) ([]byte, error) {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -109,7 +108,7 @@ func TestLogrusDepsMatchItsGoMod(t *testing.T) {
 	// against it, so a logrus bump cannot sneak in new indirect modules.
 	cache := os.Getenv("GOMODCACHE")
 	if cache == "" {
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "env", "GOMODCACHE").Output()
+		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 		if err != nil {
 			t.Skipf("no go env: %v", err)
 		}

@@ -106,18 +106,9 @@ func run(dir string, env []string, name string, args ...string) (string, error) 
 	return string(out), nil
 }
 
-// goBinary prefers the toolchain that built the test binary.
+// goBinary is the toolchain that runs the tests: go test puts its own
+// GOROOT/bin first on PATH (and BuildPlugin checks the versions match).
 func goBinary() (string, error) {
-	exe := "go"
-	if runtime.GOOS == "windows" {
-		exe = "go.exe"
-	}
-	if root := runtime.GOROOT(); root != "" {
-		p := filepath.Join(root, "bin", exe)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
 	return exec.LookPath("go")
 }
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -60,29 +60,11 @@ func oauthTags(rec harness.Record) []string {
 	return rec.TagsWithPrefix("x-oauth-")
 }
 
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	sort.Strings(out)
-	return out
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // checkCauses fails unless the record's cause tags are want (in order) and
 // its verdict tag is verdict.
 func checkCauses(t *testing.T, rec harness.Record, want []string, verdict string) {
 	t.Helper()
-	if got := causeTags(rec); !equalStrings(got, want) {
+	if got := causeTags(rec); !slices.Equal(got, want) {
 		t.Errorf("causes: got %q, want %q (tags %q)", got, want, rec.Tags)
 	}
 	if got := verdictTag(rec); got != verdict {
