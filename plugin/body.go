@@ -66,14 +66,6 @@ func (b *replayBody) Read(p []byte) (int, error) {
 
 func (b *replayBody) Close() error { return b.tail.Close() }
 
-// wantsRequestBody: only form posts can carry grant_type or a token.
-func wantsRequestBody(r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		return false
-	}
-	return classify.MediaType(r.Header) == "application/x-www-form-urlencoded"
-}
-
 type bodyDecision int
 
 const (

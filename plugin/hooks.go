@@ -46,13 +46,14 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	if r.URL != nil {
 		req.Path, req.RawQuery = r.URL.Path, r.URL.RawQuery
 	}
-	if wantsRequestBody(r) {
+	if classify.RequestBodyWanted(r.Method, r.Header) {
 		req.Body = peekRequestBody(r, cap)
 	}
-	endpoint := classify.Detect(&req, res.StatusCode, res.Header, &api.opts)
-	if !worthClassifying(endpoint, res.StatusCode) {
+	detected := classify.DetectExchange(&req, res.StatusCode, res.Header, &api.opts)
+	want := classify.BodyWanted(detected, res.StatusCode, res.Header, &api.opts)
+	if detected.Endpoint == classify.EndpointNone && want == 0 {
 		if api.err != nil {
-			setLabels(r, classify.NewResult(endpoint, classify.PluginMisconfigured), "")
+			setLabels(r, classify.NewResult(classify.EndpointNone, classify.PluginMisconfigured), "")
 		}
 		return
 	}
@@ -60,22 +61,27 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	resp := classify.Response{Status: res.StatusCode, Header: res.Header}
 	switch bodyPolicy(r, res) {
 	case bodyRead:
-		resp.Body, resp.Truncated = peekResponseBody(res, cap)
+		if want > 0 {
+			resp.Body, resp.Truncated = peekResponseBody(res, want)
+		}
 	case bodyUnread:
 		resp.Unread = true
 	}
 	var result classify.Result
 	if testClassify != nil {
 		reqCopy, respCopy := req, resp // keeps req and resp on the stack on the normal path
-		result = testClassify(endpoint, &reqCopy, &respCopy, &api.opts)
+		result = testClassify(detected.Endpoint, &reqCopy, &respCopy, &api.opts)
 	} else {
-		result = classify.ClassifyAs(endpoint, &req, &resp, &api.opts)
+		result = classify.ClassifyDetected(detected, &req, &resp, &api.opts)
 	}
 	if api.err != nil {
 		result = result.With(classify.PluginMisconfigured)
 	}
 	if len(result.Causes()) == 0 {
-		return // a resource server's own failure, not an OAuth error
+		if api.err != nil {
+			setLabels(r, classify.NewResult(result.Endpoint, classify.PluginMisconfigured), "")
+		}
+		return // not OAuth after all, or a resource server's own failure
 	}
 
 	who := callerFrom(r)
@@ -91,15 +97,3 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 
 // testClassify, when set by a test, replaces the engine (to make it panic).
 var testClassify func(classify.Endpoint, *classify.Request, *classify.Response, *classify.Options) classify.Result
-
-// worthClassifying skips traffic that is not OAuth, and resource-server
-// answers that succeeded: only their OAuth errors are labelled.
-func worthClassifying(endpoint classify.Endpoint, status int) bool {
-	switch endpoint {
-	case classify.EndpointNone:
-		return false
-	case classify.EndpointResource:
-		return status >= 400
-	}
-	return true
-}

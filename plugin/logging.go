@@ -63,6 +63,10 @@ func logResult(apiID string, result *classify.Result, status int, who caller) {
 		"verdict":         string(result.Verdict),
 		"causes":          joinCauses(result.Causes()),
 		"upstream_status": status,
+		"detected":        result.Why.DetectedText(),
+	}
+	if rule := result.Why.RuleText(); rule != "" {
+		fields["rule"] = rule
 	}
 	if who.OAuthClientID != "" && classify.LabelSafe(who.OAuthClientID) {
 		fields["client_id"] = who.OAuthClientID

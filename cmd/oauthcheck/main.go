@@ -3,6 +3,7 @@
 //
 //	oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] RESP_FILE
 //	oauthcheck causes [--markdown]
+//	oauthcheck score [--json] [--endpoint-given] [--misses PART] DIR
 //
 // Files hold raw HTTP as `curl -i` prints it; "-" reads stdin (for one of
 // them). Exit status: 0 ok or warning, 1 invalid, 2 usage or unreadable input.
@@ -32,6 +33,7 @@ const (
 const usage = `usage:
   oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] RESP_FILE
   oauthcheck causes [--markdown]
+  oauthcheck score [--json] [--endpoint-given] [--misses tuning|heldout|all] DIR
 
 RESP_FILE and REQ_FILE hold raw HTTP as "curl -i" prints it; "-" reads stdin.
 Endpoint kinds: token, authorize, resource, introspect, revoke, device_authorization, none.
@@ -47,7 +49,7 @@ var errHelp = errors.New("help requested")
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "oauthcheck: missing command (explain or causes); run 'oauthcheck help'")
+		fmt.Fprintln(stderr, "oauthcheck: missing command (explain, causes or score); run 'oauthcheck help'")
 		return exitUsage
 	}
 	var err error
@@ -57,11 +59,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code, err = explain(args[1:], stdin, stdout)
 	case "causes":
 		err = causes(args[1:], stdout)
+	case "score":
+		err = scoreCmd(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = fmt.Errorf("unknown command %q (want explain or causes)", args[0])
+		err = fmt.Errorf("unknown command %q (want explain, causes or score)", args[0])
 	}
 	switch {
 	case errors.Is(err, errHelp):
@@ -201,9 +205,18 @@ type jsonCause struct {
 }
 
 type jsonResult struct {
-	Endpoint classify.Endpoint `json:"endpoint"`
-	Verdict  classify.Verdict  `json:"verdict"`
-	Causes   []jsonCause       `json:"causes"`
+	Endpoint classify.Endpoint   `json:"endpoint"`
+	Detected []classify.Evidence `json:"detected"`
+	Verdict  classify.Verdict    `json:"verdict"`
+	Causes   []jsonCause         `json:"causes"`
+	Rule     *jsonRule           `json:"rule,omitempty"`
+}
+
+// jsonRule is the rule that chose the root cause.
+type jsonRule struct {
+	Name string `json:"name"`
+	From string `json:"from,omitempty"`
+	Term string `json:"term,omitempty"`
 }
 
 func lookup(code classify.Code) classify.Cause {
@@ -215,7 +228,10 @@ func lookup(code classify.Code) classify.Cause {
 }
 
 func printJSON(w io.Writer, r *classify.Result) error {
-	out := jsonResult{Endpoint: r.Endpoint, Verdict: r.Verdict, Causes: []jsonCause{}}
+	out := jsonResult{Endpoint: r.Endpoint, Detected: append([]classify.Evidence{}, r.Why.Detected()...), Verdict: r.Verdict, Causes: []jsonCause{}}
+	if r.Why.Rule != "" {
+		out.Rule = &jsonRule{r.Why.Rule, r.Why.From, r.Why.Term}
+	}
 	for _, code := range r.Causes() {
 		c := lookup(code)
 		out.Causes = append(out.Causes, jsonCause{c.Code, c.Family, c.Severity, c.Fault, c.Summary, c.Hint, c.RFC})
@@ -227,7 +243,11 @@ func printJSON(w io.Writer, r *classify.Result) error {
 
 func printText(w io.Writer, r *classify.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "endpoint: %s\n", r.Endpoint)
+	fmt.Fprintf(&b, "endpoint: %s", r.Endpoint)
+	if d := r.Why.DetectedText(); d != "" {
+		fmt.Fprintf(&b, " (%s)", d)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "verdict:  %s\n", r.Verdict)
 	causes := r.Causes()
 	if len(causes) == 0 {
@@ -242,6 +262,9 @@ func printText(w io.Writer, r *classify.Result) error {
 			label = "also"
 		}
 		fmt.Fprintf(&b, "  %d. %s (%s)\n", i+1, c.Code, label)
+		if i == 0 && r.Why.Rule != "" {
+			fmt.Fprintf(&b, "     chosen by: %s\n", r.Why.RuleText())
+		}
 		fmt.Fprintf(&b, "     severity: %s, fault: %s\n", c.Severity, faultWords(c.Fault))
 		fmt.Fprintf(&b, "     %s\n", c.Summary)
 		fmt.Fprintf(&b, "     fix: %s\n", c.Hint)

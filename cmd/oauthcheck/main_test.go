@@ -46,7 +46,7 @@ func decodeStrict(t *testing.T, s string) jsonResult {
 		t.Fatalf("--json output is not a JSON object: %v\n%s", err, s)
 	}
 	for k := range raw {
-		if k != "endpoint" && k != "verdict" && k != "causes" {
+		if k != "endpoint" && k != "verdict" && k != "causes" && k != "detected" && k != "rule" {
 			t.Errorf("--json output: unexpected key %q", k)
 		}
 	}
@@ -149,8 +149,9 @@ func TestExplainText(t *testing.T) {
 	}
 	cause, _ := classify.Lookup(classify.InvalidClient)
 	for _, want := range []string{
-		"endpoint: token\n",
+		"endpoint: token (param grant_type)\n",
 		"verdict:  invalid\n",
+		"chosen by: rule entra_aadsts, from error_codes\n",
 		"1. invalid_client (root cause)\n",
 		"severity: invalid, fault: client\n",
 		cause.Summary,

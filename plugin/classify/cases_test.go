@@ -181,7 +181,22 @@ var exchanges = []exchange{
 		req: formPost("/token", "grant_type=password&username=demo&password=demo-password&scope=openid+profile+email"),
 		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json"),
 			Body: []byte(`{"access_token":"demo-at","token_type":"Bearer","expires_in":60,"scope":"openid profile"}`)},
-		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingIDToken, ScopeNarrowed, MissingNoStore},
+		endpoint: EndpointToken, verdict: VerdictWarning, causes: []Code{ScopeNarrowed, MissingNoStore},
+		// OpenID Connect Core §3.1.3.3 requires id_token of the code grant only.
+	},
+	{
+		name: "openid code exchange without id_token", source: "OpenID Connect Core §3.1.3.3",
+		req: formPost("/token", "grant_type=authorization_code&code=demo-code-123456&redirect_uri=https%3A%2F%2Fapp%2Fcb&client_id=demo&scope=openid"),
+		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json", "Cache-Control", "no-store"),
+			Body: []byte(`{"access_token":"demo-at","token_type":"Bearer","expires_in":60,"scope":"openid"}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingIDToken},
+	},
+	{
+		name: "github-style code exchange without grant_type and without id_token", source: "OpenID Connect Core §3.1.3.3",
+		req: formPost("/login/oauth/access_token", "client_id=demo&client_secret=demo-secret-123456&code=demo-code-123456"),
+		resp: Response{Status: 200, Header: hdr("Content-Type", "application/json", "Cache-Control", "no-store"),
+			Body: []byte(`{"access_token":"demo-at","token_type":"bearer","scope":"openid"}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingIDToken},
 	},
 	{
 		name: "device polling pending", source: "RFC 8628 §3.5",

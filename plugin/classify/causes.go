@@ -82,6 +82,7 @@ const (
 	TemporarilyUnavailable  Code = "temporarily_unavailable"
 	RateLimited             Code = "rate_limited"
 	UnexpectedStatus        Code = "unexpected_status"
+	EdgeBlocked             Code = "edge_blocked"
 	EmptyBody               Code = "empty_body"
 	NotJSON                 Code = "not_json"
 	HTMLErrorPage           Code = "html_error_page"
@@ -204,6 +205,9 @@ var Registry = []Cause{
 	{UnexpectedStatus, FamilyServer, SeverityInvalid, FaultGatewayConfig, "RFC 6749 §5.1",
 		"The endpoint answered with a status no OAuth client expects (3xx, 404, 405 …) and no OAuth error.",
 		"Check the API's upstream URL, listen path and path rewriting: the request probably reached the wrong place."},
+	{EdgeBlocked, FamilyServer, SeverityInvalid, FaultUpstream, "RFC 9110 §15.5.4",
+		"A CDN, WAF, proxy or load balancer in front of the endpoint refused the request (block or challenge page); the authorization server never saw it.",
+		"Allow the OAuth endpoint through the edge's bot and WAF rules (no JavaScript challenge for API clients), or call the origin directly."},
 
 	// Response format.
 	{EmptyBody, FamilyResponseFormat, SeverityInvalid, FaultUpstream, "RFC 6749 §5.1",

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -73,9 +74,41 @@ func TestMappedCodesAreRegistered(t *testing.T) {
 			t.Errorf("entraCodes[%d] = %q: not registered", n, c)
 		}
 	}
-	for name, c := range nestedStatuses {
+	for _, row := range VendorCodes {
+		if row.Cause != statusWord && !Registered(row.Cause) {
+			t.Errorf("VendorCodes[%q] = %q: not registered", row.Code, row.Cause)
+		}
+		if row.Provider == "" || !strings.HasPrefix(row.Source, "https://") {
+			t.Errorf("VendorCodes[%q]: want a provider and a source URL", row.Code)
+		}
+	}
+	for n, c := range graphCodes {
 		if !Registered(c) {
-			t.Errorf("nestedStatuses[%q] = %q: not registered", name, c)
+			t.Errorf("graphCodes[%d] = %q: not registered", n, c)
+		}
+	}
+	for n, c := range twitterCodes {
+		if !Registered(c) {
+			t.Errorf("twitterCodes[%d] = %q: not registered", n, c)
+		}
+	}
+	rules := map[string]bool{}
+	for _, p := range Phrases {
+		if !Registered(p.Cause) || p.Rule == "" || rules[p.Rule] || len(p.Groups) == 0 || p.Provider == "" || !strings.HasPrefix(p.Source, "https://") {
+			t.Errorf("Phrases %q: want a unique rule name, a registered cause, groups, a provider and a source URL", p.Rule)
+		}
+		rules[p.Rule] = true
+		for _, g := range p.Groups {
+			for _, term := range g {
+				if term != strings.ToLower(term) || term == "" {
+					t.Errorf("Phrases %q: term %q must be lowercase and non-empty", p.Rule, term)
+				}
+			}
+		}
+	}
+	for _, e := range EdgeSignatures {
+		if e.Name == "" || !strings.HasPrefix(e.Source, "https://") || e.HeaderHas != strings.ToLower(e.HeaderHas) {
+			t.Errorf("EdgeSignatures %q: want a name, a source URL and a lowercase header match", e.Name)
 		}
 	}
 }

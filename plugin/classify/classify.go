@@ -20,82 +20,30 @@ const (
 
 // Classify detects the endpoint kind and classifies the response.
 func Classify(req *Request, resp *Response, opts *Options) Result {
-	return ClassifyAs(Detect(req, resp.Status, resp.Header, opts), req, resp, opts)
-}
-
-// Detect says which OAuth endpoint an exchange went to, from the request's
-// shape alone (plus the response's WWW-Authenticate). Non-OAuth traffic is
-// recognised after a few header lookups and no allocation.
-func Detect(req *Request, status int, respHeader http.Header, opts *Options) Endpoint {
-	if kind, ok := opts.route(req.Path); ok {
-		return kind
-	}
-	if req.Method == http.MethodPost && len(req.Body) > 0 && isFormRequest(req.Header) {
-		if _, ok := formValue(req.Body, "grant_type"); ok {
-			return EndpointToken
-		}
-		if _, ok := formValue(req.Body, "token"); ok {
-			switch {
-			case strings.Contains(req.Path, "introspect"):
-				return EndpointIntrospect
-			case strings.Contains(req.Path, "revoke") || strings.Contains(req.Path, "revocation"):
-				return EndpointRevoke
-			}
-		}
-		if _, ok := formValue(req.Body, "response_type"); ok {
-			return EndpointAuthorize
-		}
-		if strings.Contains(req.Path, "device") {
-			if _, ok := formValue(req.Body, "client_id"); ok {
-				return EndpointDeviceAuthorization
-			}
-		}
-	}
-	if req.RawQuery != "" {
-		if kind := detectFromQuery(req.RawQuery); kind != EndpointNone {
-			return kind
-		}
-	}
-	if authz := headerValue(req.Header, "Authorization"); authz != "" &&
-		(hasPrefixFold(authz, "Bearer ") || hasPrefixFold(authz, "DPoP ")) {
-		return EndpointResource
-	}
-	if status == 401 || status == 403 || status == 400 {
-		if wa := respHeader["Www-Authenticate"]; len(wa) > 0 && hasOAuthChallenge(wa) {
-			return EndpointResource
-		}
-	}
-	return EndpointNone
-}
-
-// detectFromQuery finds response_type (authorize) or access_token (RFC 6750
-// §2.3 resource) in one pass over the query.
-func detectFromQuery(q string) Endpoint {
-	for len(q) > 0 {
-		end := indexString(q, '&')
-		pair := q
-		if end >= 0 {
-			pair, q = q[:end], q[end+1:]
-		} else {
-			q = ""
-		}
-		if eq := indexString(pair, '='); eq >= 0 {
-			pair = pair[:eq]
-		}
-		switch pair {
-		case "response_type":
-			return EndpointAuthorize
-		case "access_token":
-			return EndpointResource
-		}
-	}
-	return EndpointNone
+	return ClassifyDetected(DetectExchange(req, resp.Status, resp.Header, opts), req, resp, opts)
 }
 
 // ClassifyAs classifies the response as one from the given endpoint kind.
 func ClassifyAs(endpoint Endpoint, req *Request, resp *Response, opts *Options) Result {
-	r := Result{Endpoint: endpoint}
-	switch endpoint {
+	d := Detection{Endpoint: endpoint}
+	d.Why.evidence("given", string(endpoint))
+	return ClassifyDetected(d, req, resp, opts)
+}
+
+// ClassifyDetected classifies the response of an exchange DetectExchange
+// placed. When it placed nothing and NeedsBody holds, the body decides.
+func ClassifyDetected(d Detection, req *Request, resp *Response, opts *Options) Result {
+	r := Result{Endpoint: d.Endpoint, Why: d.Why}
+	if r.Endpoint == EndpointToken {
+		p := requestParams{req}
+		r.tokenGrant = p.has("refresh_token") || p.has("subject_token") || p.has("access_token") || p.has("fb_exchange_token")
+	}
+	if (r.Endpoint == EndpointNone || r.Endpoint == "") && NeedsBody(resp.Status) && !resp.Unread {
+		body := decodeBody(resp, opts.maxBody())
+		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
+		r.Endpoint = detectFromBody(&f, &r.Why)
+	}
+	switch r.Endpoint {
 	case EndpointNone, "":
 		r.Endpoint = EndpointNone
 		r.Verdict = VerdictOK
@@ -124,14 +72,14 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 	}
 	mt := MediaType(resp.Header)
 	if body.corrupt {
-		r.add(rootFromStatus(resp.Status, r.Endpoint))
+		r.add(statusRoot(r, resp))
 		r.add(NotJSON)
 		return
 	}
 	if body.opaque || resp.Unread {
 		switch {
 		case resp.Status >= 300:
-			r.add(rootFromStatus(resp.Status, r.Endpoint))
+			r.add(statusRoot(r, resp))
 		case resp.Unread && mt != "" && !isJSONMediaType(mt) && mt != "application/x-www-form-urlencoded":
 			r.add(NotJSON) // an event stream where JSON belongs
 		}
@@ -141,35 +89,42 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 	success := resp.Status >= 200 && resp.Status < 300
 
 	if f.hasError() {
-		classifyError(r, &f, mt, resp.Status)
+		classifyError(r, &f, mt, resp)
 		return
 	}
 	if f.partial {
 		if !success {
-			r.add(rootFromStatus(resp.Status, r.Endpoint))
+			r.add(statusRoot(r, resp))
 		}
 		return // what is missing may lie past the cap
 	}
 	if !success {
-		classifyBareFailure(r, &f, body, resp.Status)
+		classifyBareFailure(r, &f, body, resp)
 		return
 	}
 	if r.Endpoint == EndpointRevoke {
 		return // RFC 7009 §2.2: any 200 body is fine.
 	}
+	if r.Endpoint == EndpointIntrospect && resp.Status == 204 && f.format == formatEmpty {
+		// Curity answers JWT introspection (RFC 9701) of an inactive token
+		// with 204 No Content: there is nothing to say about it.
+		r.add(InactiveToken)
+		r.Why.rule("introspect_204", "status", "")
+		return
+	}
 	switch f.format {
 	case formatEmpty:
 		r.add(EmptyBody)
 		return
-	case formatHTML:
-		r.add(HTMLErrorPage)
+	case formatHTML, formatText:
+		classifyPage(r, body.b, resp, f.format)
 		return
 	case formatBadJSON:
 		if !body.truncated {
 			r.add(NotJSON)
 		}
 		return
-	case formatText:
+	case formatJSONArray:
 		r.add(NotJSON)
 		return
 	case formatForm:
@@ -198,25 +153,18 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 }
 
 // classifyError handles a body with an error field, whatever the status.
-func classifyError(r *Result, f *oauthFields, mt string, status int) {
-	root, known := rootFromError(f, r.Endpoint, status)
-	if root == "" {
-		if text := rootFromText(f.description.raw); text != "" {
-			root = text
-		}
+func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
+	status := resp.Status
+	root, known := chooseRoot(r, f, resp)
+	if root == "" && status >= 300 {
+		root = statusRoot(r, resp)
 	}
-	if root != "" {
-		r.add(root)
+	r.add(transient(r, root, resp))
+	if !known && f.err.kind == kindString {
+		r.add(UnrecognizedError)
 	}
-	if !known {
-		if root == "" && status >= 300 {
-			r.add(rootFromStatus(status, r.Endpoint))
-		}
-		if f.err.kind == kindString {
-			r.add(UnrecognizedError)
-		}
-	}
-	if status >= 200 && status < 300 {
+	if status >= 200 && status < 300 && SeverityOf(root) != SeverityInfo {
+		// GitHub polls the device flow with 200: normal, not broken.
 		r.add(ErrorInSuccessStatus)
 	}
 	if f.err.kind != kindString {
@@ -230,39 +178,109 @@ func classifyError(r *Result, f *oauthFields, mt string, status int) {
 	}
 }
 
-// classifyBareFailure handles a non-2xx answer with no OAuth error field.
-// The status gives the root cause unless a message names a better one.
-func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, status int) {
-	root := rootFromStatus(status, r.Endpoint)
-	switch f.format {
-	case formatHTML:
-		// A page from a proxy, CDN or WAF: 400/401/403 there say nothing
-		// about the OAuth exchange, which never reached the server.
-		if status == 400 || status == 401 || status == 403 {
-			root = ""
-		}
-	case formatJSON:
-		if text := rootFromText(f.message.raw); text != "" && status < 500 {
-			root = text
-		}
-	case formatText:
-		if text := rootFromText(body.b); text != "" && status < 500 {
-			root = text
-		}
+// statusRoot is the root cause the status alone gives.
+func statusRoot(r *Result, resp *Response) Code {
+	r.Why.rule("status", "status", "")
+	return transient(r, rootFromStatus(resp.Status, r.Endpoint), resp)
+}
+
+// transient turns a server error the server says will pass into
+// temporarily_unavailable: a 503, or any 5xx with Retry-After (RFC 9110
+// §10.2.3).
+func transient(r *Result, root Code, resp *Response) Code {
+	if root == ServerError && resp.Status >= 500 && (resp.Status == 503 || resp.Status == 504 || headerValue(resp.Header, "Retry-After") != "") {
+		r.Why.rule("retry_after", "status", "")
+		return TemporarilyUnavailable
 	}
-	r.add(root)
+	return root
+}
+
+// classifyBareFailure handles a non-2xx answer with no OAuth error field.
+// A vendor code or message outranks the status, except that a 5xx stays a
+// server fault unless the words say it will pass.
+func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Response) {
+	status := resp.Status
+	switch f.format {
+	case formatHTML, formatText:
+		classifyPage(r, body.b, resp, f.format)
+		return
+	case formatJSON, formatJSONArray:
+		root, _ := chooseRoot(r, f, resp)
+		if root == "" || status >= 500 && root != TemporarilyUnavailable && root != RateLimited {
+			root = statusRoot(r, resp)
+		}
+		r.add(root)
+		r.add(NonstandardErrorShape)
+		return
+	}
+	r.add(statusRoot(r, resp))
 	switch f.format {
 	case formatEmpty:
 		r.add(EmptyBody)
-	case formatHTML:
-		r.add(HTMLErrorPage)
-	case formatJSON:
-		r.add(NonstandardErrorShape)
 	case formatBadJSON:
 		if !body.truncated {
 			r.add(NotJSON)
 		}
-	case formatText, formatForm:
+	case formatForm:
+		r.add(NotJSON)
+	}
+}
+
+// classifyPage handles an HTML or plain-text page where OAuth JSON
+// belongs. A page from an edge (CDN, WAF, proxy, load balancer) is the
+// edge's answer: the request never reached the authorization server. The
+// IdP's own error pages name the OAuth cause in their words.
+func classifyPage(r *Result, page []byte, resp *Response, format int) {
+	status := resp.Status
+	edge := edgeOf(resp.Header, page)
+	var phrase *Phrase
+	if status >= 400 && status < 500 && status != 429 && !edge.byPage {
+		phrase = phraseMatch(page, r.Endpoint)
+	}
+	var root Code
+	switch {
+	case phrase != nil:
+		root = adjustForEndpoint(phrase.Cause, r.Endpoint)
+		r.Why.rule(phrase.Rule, "page", phrase.firstTerm(page))
+	case edge.name != "":
+		r.Why.rule("edge_page", "page", edge.name)
+		switch {
+		case edge.challenge:
+			root = EdgeBlocked // a block or challenge page, whatever its status
+		case status == 429:
+			root = RateLimited
+		case status >= 500:
+			root = transient(r, ServerError, resp)
+		case status == 404 || status == 405 || status >= 300 && status < 400:
+			root = UnexpectedStatus
+		case status >= 400 || edge.challenge:
+			root = EdgeBlocked
+		}
+	case status >= 400:
+		switch status {
+		case 403:
+			// An authorization server answers JSON; an HTML refusal comes
+			// from what stands in front of it.
+			root = EdgeBlocked
+			r.Why.rule("html_403", "status", "")
+		default:
+			root = statusRoot(r, resp)
+		}
+	case status >= 300:
+		root = statusRoot(r, resp)
+	default:
+		root = HTMLErrorPage // a 2xx page where JSON belongs: a login page, most often
+		if format != formatHTML {
+			root = NotJSON
+		}
+	}
+	r.add(root)
+	switch {
+	case r.Endpoint == EndpointAuthorize && edge.name == "" && root != "":
+		// RFC 6749 §4.1.2.1: the IdP's page is the expected channel there.
+	case format == formatHTML:
+		r.add(HTMLErrorPage)
+	default:
 		r.add(NotJSON)
 	}
 }
@@ -303,8 +321,10 @@ func checkTokenSuccess(r *Result, f *oauthFields, req *Request, resp *Response, 
 		granted = commasToSpaces(granted)
 	}
 	wantsOpenID := containsField(requested, openid) || (f.scope.kind == kindString && containsField(granted, openid))
-	if wantsOpenID && !f.idToken.nonEmptyString() && string(grant) != grantRefreshToken &&
-		string(grant) != grantClientCredentials && string(grant) != grantTokenExchange {
+	// OpenID Connect Core §3.1.3.3: only the authorization-code grant must
+	// return an id_token; GitHub-style exchanges send code without grant_type.
+	codeGrant := string(grant) == grantAuthorizationCode || len(grant) == 0 && requestParams{req}.has("code")
+	if wantsOpenID && !f.idToken.nonEmptyString() && codeGrant {
 		r.add(MissingIDToken)
 	}
 	if len(requested) > 0 && f.scope.kind == kindString {
@@ -395,14 +415,18 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 				params = frag
 			}
 		}
-		if !params.Has("code") && !params.Has("error") && !params.Has("access_token") && !params.Has("id_token") {
+		errParam, descParam := "error", "error_description"
+		if params.Has("oauthErrorCode") { // WSO2's hosted error page
+			errParam, descParam = "oauthErrorCode", "oauthErrorMsg"
+		}
+		if !params.Has("code") && !params.Has(errParam) && !params.Has("access_token") && !params.Has("id_token") {
 			return // a hop to the login page, not the authorization response
 		}
-		if e := params.Get("error"); e != "" {
+		if e := params.Get(errParam); e != "" {
 			f := oauthFields{format: formatJSON, err: value{raw: []byte(e), kind: kindString},
-				description: value{raw: []byte(params.Get("error_description")), kind: kindString}}
-			root, known := rootFromError(&f, EndpointAuthorize, status)
-			if !known {
+				description: value{raw: []byte(params.Get(descParam)), kind: kindString}}
+			root, known := chooseRoot(r, &f, resp)
+			if !known || root == "" {
 				root = UnrecognizedError
 			}
 			r.add(root)
@@ -422,84 +446,162 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 	}
 	body := decodeBody(resp, opts.maxBody())
 	f := parseFields(body.b, MediaType(resp.Header), body.truncated)
-	switch {
-	case f.hasError():
-		classifyError(r, &f, MediaType(resp.Header), status)
-	case status >= 500:
-		r.add(rootFromStatus(status, EndpointAuthorize))
-		if f.format == formatHTML {
-			r.add(HTMLErrorPage)
-		}
-	case f.format == formatHTML || f.format == formatText:
-		// RFC 6749 §4.1.2.1: with a bad redirect_uri or client_id the server
-		// must not redirect; it shows the user a page.
-		switch root := rootFromText(body.b); {
-		case root == RedirectURIMismatch:
-			r.add(RedirectURIMismatch)
-		case root == InvalidClient || containsFold(body.b, "client_id"):
-			r.add(InvalidClient)
-		default:
-			r.add(rootFromStatus(status, EndpointAuthorize))
-		}
-	default:
-		classifyBareFailure(r, &f, body, status)
+	if f.hasError() {
+		classifyError(r, &f, MediaType(resp.Header), resp)
+	} else {
+		// RFC 6749 §4.1.2.1: with a bad redirect_uri or client_id the
+		// server must not redirect; it shows the user a page.
+		classifyBareFailure(r, &f, body, resp)
 	}
 	if body.truncated {
 		r.add(BodyTruncated)
 	}
 }
 
-// classifyResource labels a resource server's OAuth errors (RFC 6750 §3).
-// Other failures of the resource server are not OAuth's business and get
-// no cause.
+// classifyResource labels a resource server's OAuth errors (RFC 6750 §3),
+// in the challenge, the body (any dialect) or the status. Other failures
+// of the resource server are not OAuth's business and get no cause.
 func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	status := resp.Status
-	if status < 400 || status >= 500 {
+	if status == 429 {
+		r.add(RateLimited)
+		r.Why.rule("status", "status", "")
 		return
 	}
-	ch := oauthChallenge(resp.Header["Www-Authenticate"])
-	if ch.errorCode != "" {
-		if c, ok := errorCodes[ch.errorCode]; ok {
-			r.add(adjustForEndpoint(c, EndpointResource))
-		} else {
-			r.add(UnrecognizedError)
+	if status >= 300 && status < 400 {
+		// An API answering a token with a hop to the IdP's login page (an
+		// ALB or a web framework's session auth): no API client follows it.
+		if loc := headerValue(resp.Header, "Location"); containsFold(loc, "response_type=") {
+			r.add(UnexpectedStatus)
+			r.Why.rule("login_redirect", "Location", "response_type")
 		}
 		return
 	}
-	sentToken := hasCredentials(req)
-	if status == 401 {
-		if sentToken {
-			r.add(InvalidToken)
-		} else {
-			r.add(MissingToken)
-		}
-		if !ch.found {
-			r.add(MissingWWWAuthenticate)
-		}
-		return
-	}
-	if ch.found && status == 403 {
-		r.add(InsufficientScope)
-		return
-	}
-	// A JSON error body without a challenge (some APIs): use it if OAuth.
-	if status == 403 || status == 400 {
+	if !resp.Unread {
+		// An edge's own page in front of the resource server.
 		body := decodeBody(resp, opts.maxBody())
-		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
-		if f.err.kind == kindString {
-			if c, ok := errorCodes[string(f.err.raw)]; ok && (c == InvalidToken || c == InsufficientScope || c == InvalidRequest) {
-				r.add(c)
+		if f := parseFields(body.b, MediaType(resp.Header), body.truncated); f.format == formatHTML || f.format == formatText {
+			if edge := edgeOf(resp.Header, body.b); edge.byPage || edge.challenge {
+				classifyPage(r, body.b, resp, f.format)
+				return
 			}
 		}
 	}
+	if status >= 500 {
+		return
+	}
+	sent := resourceCredential(req) != ""
+	ch := oauthChallenge(resp.Header["Www-Authenticate"])
+	if ch.errorCode != "" && status >= 400 {
+		r.Why.rule("challenge_error", "WWW-Authenticate", "")
+		c, ok := errorCodes[ch.errorCode]
+		if !ok {
+			c, ok = lookupVendor([]byte(ch.errorCode))
+		}
+		if !ok || c == statusWord {
+			r.add(UnrecognizedError)
+			return
+		}
+		r.add(resourceRoot(adjustForEndpoint(c, EndpointResource), sent))
+		if status == 401 {
+			return
+		}
+		return
+	}
+	var root Code
+	if !resp.Unread {
+		body := decodeBody(resp, opts.maxBody())
+		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
+		switch f.format {
+		case formatJSON, formatJSONArray, formatForm:
+			if status < 300 && !f.okFalse && !f.err.present() {
+				return // a success: not Slack's or VK's error envelope
+			}
+			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
+				root = c
+			}
+		case formatText:
+			if p := phraseMatch(body.b, EndpointResource); p != nil && tokenOrScope(p.Cause) && status >= 400 {
+				root = p.Cause
+				r.Why.rule(p.Rule, "body", p.firstTerm(body.b))
+			}
+		}
+	}
+	if root == MissingToken && sent && r.Why.Rule != "token_absent" {
+		root = InvalidToken // generic "authentication required" with a token sent
+	}
+	if root == InvalidToken && !sent {
+		root = MissingToken // no token was sent, so none can be invalid
+	}
+	if status < 300 {
+		if root != "" {
+			r.add(root)
+			r.add(ErrorInSuccessStatus)
+		}
+		return
+	}
+	switch {
+	case root != "":
+	case status == 401:
+		root = resourceRoot(InvalidToken, sent)
+		r.Why.rule("status", "status", "")
+	case status == 403 && ch.found:
+		root = InsufficientScope
+		r.Why.rule("challenge_403", "WWW-Authenticate", "")
+	case status == 403 && acceptedScopesMissing(resp.Header):
+		root = InsufficientScope
+		r.Why.rule("accepted_scopes", "X-Accepted-OAuth-Scopes", "")
+	case status == 403 && sent:
+		// A token was accepted and still refused: a permission the token
+		// lacks, whatever words the server chose.
+		root = InsufficientScope
+		r.Why.rule("forbidden_with_token", "status", "")
+	}
+	if root == "" {
+		return
+	}
+	r.add(root)
+	if status == 401 && !ch.found {
+		r.add(MissingWWWAuthenticate)
+	}
 }
 
-func hasCredentials(req *Request) bool {
-	if authz := headerValue(req.Header, "Authorization"); hasPrefixFold(authz, "Bearer ") || hasPrefixFold(authz, "DPoP ") {
+// tokenOrScope admits the causes a resource server's body may name.
+func tokenOrScope(c Code) bool {
+	switch c {
+	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce:
 		return true
 	}
-	_, ok := queryValue(req.RawQuery, "access_token")
-	return ok
+	return false
+}
+
+// resourceRoot: without credentials no token can be invalid, and with
+// them none is missing. Only for what the status or a bare code says; a
+// body's own words ("OAuth token is missing") are kept.
+func resourceRoot(c Code, sent bool) Code {
+	switch {
+	case !sent && c == InvalidToken:
+		return MissingToken
+	case sent && c == MissingToken:
+		return InvalidToken
+	}
+	return c
+}
+
+// acceptedScopesMissing reads GitHub's X-Accepted-OAuth-Scopes (what the
+// endpoint needs) against X-OAuth-Scopes (what the token has).
+func acceptedScopesMissing(h http.Header) bool {
+	need := headerValue(h, "X-Accepted-Oauth-Scopes")
+	if need == "" {
+		return false
+	}
+	have := headerValue(h, "X-Oauth-Scopes")
+	for _, s := range strings.Split(need, ",") {
+		if s = strings.TrimSpace(s); s != "" && strings.Contains(","+strings.ReplaceAll(have, " ", "")+",", ","+s+",") {
+			return false // one accepted scope is enough
+		}
+	}
+	return true
 }
 
 // requestParam reads a parameter from the query or a form body.

@@ -107,149 +107,6 @@ var entraCodes = map[int]Code{
 	70019:   ExpiredToken,
 }
 
-// nestedStatuses maps Google API and Microsoft Graph nested codes.
-var nestedStatuses = map[string]Code{
-	"UNAUTHENTICATED":             InvalidToken,
-	"PERMISSION_DENIED":           InsufficientScope,
-	"INVALID_ARGUMENT":            InvalidRequest,
-	"RESOURCE_EXHAUSTED":          RateLimited,
-	"UNAVAILABLE":                 TemporarilyUnavailable,
-	"INTERNAL":                    ServerError,
-	"InvalidAuthenticationToken":  InvalidToken,
-	"Authorization_RequestDenied": InsufficientScope,
-	"Forbidden":                   InsufficientScope,
-	"Unauthorized":                InvalidToken,
-}
-
-// rootFromError finds the root cause of an error response. known is false
-// when the code is not registered anywhere.
-func rootFromError(f *oauthFields, endpoint Endpoint, status int) (root Code, known bool) {
-	if n := entraNumber(f); n != 0 {
-		if c, ok := entraCodes[n]; ok {
-			return c, true
-		}
-	}
-	code := f.err.raw
-	if f.err.kind == kindObject {
-		code = nil
-		switch {
-		case f.nestedStatus.nonEmptyString():
-			code = f.nestedStatus.raw
-		case f.nestedCode.nonEmptyString():
-			code = f.nestedCode.raw
-		}
-		if c, ok := nestedStatuses[string(code)]; ok {
-			return adjustForEndpoint(c, endpoint), true
-		}
-		if root := rootFromText(f.nestedMessage.raw); root != "" {
-			return root, true
-		}
-		return "", false
-	}
-	if f.err.kind != kindString {
-		return "", false
-	}
-	if f.format == formatJSON {
-		code = unescapeJSON(code)
-	} else {
-		code = unescapeForm(code)
-	}
-	c, ok := errorCodes[string(code)]
-	desc := f.description.raw
-	if text := rootFromText(desc); text != "" {
-		switch {
-		case text == RedirectURIMismatch:
-			// Keycloak, Okta and fosite answer a redirect mismatch at the
-			// token endpoint with invalid_grant or invalid_request.
-			return RedirectURIMismatch, true
-		case text == InvalidClient && (c == UnauthorizedClient || c == InvalidRequest || c == AccessDenied || !ok):
-			// Keycloak: unauthorized_client "Invalid client or Invalid client credentials".
-			return InvalidClient, true
-		case text == InvalidScope && (c == InvalidRequest || !ok):
-			return InvalidScope, true
-		}
-	}
-	if !ok {
-		return "", false
-	}
-	// Auth0 answers a bad client secret with 401 access_denied "Unauthorized".
-	if c == AccessDenied && status == 401 && endpoint != EndpointAuthorize && endpoint != EndpointResource {
-		return InvalidClient, true
-	}
-	if c == InvalidClient && endpoint == EndpointResource {
-		return InvalidToken, true
-	}
-	return c, true
-}
-
-// adjustForEndpoint maps resource-server codes met at a token endpoint.
-func adjustForEndpoint(c Code, endpoint Endpoint) Code {
-	if endpoint == EndpointResource {
-		return c
-	}
-	switch c {
-	case InvalidToken:
-		return InvalidClient
-	case InsufficientScope:
-		return InvalidScope
-	}
-	return c
-}
-
-// rootFromText reads a description for causes whose codes providers bend.
-// A redirect mismatch needs the parameter and a mismatch word in the same
-// sentence: fosite appends "…has exactly whitelisted the redirect_uri you
-// specified." to every generic invalid_request.
-func rootFromText(desc []byte) Code {
-	if len(desc) == 0 {
-		return ""
-	}
-	for rest := desc; len(rest) > 0; {
-		var sentence []byte
-		sentence, rest = nextSentence(rest)
-		if mentionsRedirectURI(sentence) && saysMismatch(sentence) {
-			return RedirectURIMismatch
-		}
-	}
-	if containsFold(desc, "client credentials") || containsFold(desc, "client secret") ||
-		containsFold(desc, "client authentication") || containsFold(desc, "invalid client") ||
-		containsFold(desc, "client not found") || containsFold(desc, "unknown client") {
-		return InvalidClient
-	}
-	if containsFold(desc, "invalid scope") || containsFold(desc, "scope is not") || containsFold(desc, "scopes are not") ||
-		containsFold(desc, "unknown scope") || containsFold(desc, "scope not allowed") {
-		return InvalidScope
-	}
-	return ""
-}
-
-func mentionsRedirectURI(s []byte) bool {
-	return containsFold(s, "redirect_uri") || containsFold(s, "redirect uri") ||
-		containsFold(s, "redirect url") || containsFold(s, "redirect_url") || containsFold(s, "reply address")
-}
-
-func saysMismatch(s []byte) bool {
-	return containsFold(s, "match") || containsFold(s, "incorrect") || containsFold(s, "invalid") ||
-		containsFold(s, "not registered") || containsFold(s, "not allowed") || containsFold(s, "not valid") ||
-		containsFold(s, "unknown")
-}
-
-// nextSentence splits at '.', '!' or '?' followed by white space, and at
-// line breaks, so the dots inside URLs do not end a sentence.
-func nextSentence(b []byte) (sentence, rest []byte) {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\n', '\r':
-			return b[:i], b[i+1:]
-		case '.', '!', '?':
-			if i+1 == len(b) || b[i+1] == ' ' || b[i+1] == '\n' || b[i+1] == '\r' || b[i+1] == '\\' {
-				return b[:i], b[i+1:]
-			}
-		}
-	}
-	return b, nil
-}
-
 // entraNumber returns the first AADSTS number in error_codes or the
 // description, or 0.
 func entraNumber(f *oauthFields) int {
@@ -283,6 +140,27 @@ func firstNumber(b []byte) int {
 		digits++
 	}
 	return n
+}
+
+// nextSentence splits at '.', '!' or '?' followed by white space, and at
+// line breaks, so the dots inside URLs do not end a sentence.
+func nextSentence(b []byte) (sentence, rest []byte) {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\n', '\r':
+			return b[:i], b[i+1:]
+		case ';':
+			return b[:i], b[i+1:]
+		case '.', '!', '?':
+			if b[i] == '.' && (i < 2 || b[i-2] == '.' || b[i-2] == ' ' || b[i-2] == '(') && i > 0 && b[i-1] != ' ' {
+				continue // "e.g.", "i.e.": a one-letter word ends no sentence
+			}
+			if i+1 == len(b) || b[i+1] == ' ' || b[i+1] == '\n' || b[i+1] == '\r' || b[i+1] == '\\' {
+				return b[:i], b[i+1:]
+			}
+		}
+	}
+	return b, nil
 }
 
 // rootFromStatus names the cause of an error response that carries no

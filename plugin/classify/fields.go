@@ -8,6 +8,8 @@ const (
 	formatHTML    // an HTML page
 	formatBadJSON // starts like JSON but is not a well-formed object
 	formatText    // anything else
+	// formatJSONArray: a JSON array of error objects (Salesforce).
+	formatJSONArray
 )
 
 // value is one scanned field: its raw bytes and JSON kind (kindString for
@@ -38,6 +40,13 @@ type oauthFields struct {
 
 	// Nested {"error":{"code":…,"message":…,"status":…}} shapes.
 	nestedCode, nestedMessage, nestedStatus value
+
+	// Vendor dialects (dialects.go): every code-like string and number
+	// found in the usual places, most specific first, so the dialect
+	// tables can read them without knowing each shape.
+	vendor vendorFields
+	// okFalse: a Slack-style {"ok":false,…} envelope.
+	okFalse bool
 
 	// RFC 6749 §5.1 success response.
 	accessToken  value
@@ -72,6 +81,11 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 		f.format = formatHTML
 	case body[start] == '[':
 		f.format = formatBadJSON
+		if kind, next, ok := skipValue(body, start, 0); ok && kind == kindArray && skipSpace(body, next) == len(body) {
+			f.format = formatJSONArray
+			f.vendor.scanArray(body[start:next], 0)
+			f.message = f.vendor.msg
+		}
 	case mediaType == "application/x-www-form-urlencoded" || looksLikeForm(body[start:]):
 		f.format = formatForm
 		f.scanForm(body[start:])
@@ -118,12 +132,24 @@ func (f *oauthFields) set(key []byte, v value) {
 		if v.kind == kindObject {
 			f.scanNested(v.raw)
 		}
+		if v.kind == kindString {
+			f.vendor.addCode(v)
+		}
 	case "error_description":
 		f.description = v
 	case "error_codes":
 		f.errorCodes = v
-	case "message", "error_message", "errorMessage":
-		f.message = v
+	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg":
+		if !f.message.present() || f.message.kind != kindString {
+			f.message = v
+		}
+		if v.kind == kindObject {
+			f.vendor.scan(v.raw, 1)
+		}
+	case "ok":
+		f.okFalse = v.kind == kindBool && string(v.raw) == "false"
+	default:
+		f.vendor.field(key, v, 0)
 	case "access_token":
 		f.accessToken = v
 	case "token_type":
@@ -165,6 +191,7 @@ func (f *oauthFields) scanNested(obj []byte) {
 		case "status":
 			f.nestedStatus = v
 		}
+		f.vendor.field(key, v, 1)
 	}
 }
 

@@ -144,7 +144,8 @@ func FuzzFormParse(f *testing.F) {
 		_ = fields.hasError()
 		_, _ = formValue(b, "grant_type")
 		_, _ = queryValue(string(b), "state")
-		_ = detectFromQuery(string(b))
+		_, _ = pathKind(string(b))
+		_ = requestParams{&Request{RawQuery: string(b), Body: b}}.has("code")
 	})
 }
 

@@ -69,8 +69,13 @@ const MaxCauses = 8
 type Result struct {
 	Endpoint Endpoint
 	Verdict  Verdict
-	causes   [MaxCauses]Code
-	n        int
+	// Why says how the endpoint was detected and which rule chose the
+	// root cause.
+	Why    Why
+	causes [MaxCauses]Code
+	// tokenGrant: the request presented a token as its grant.
+	tokenGrant bool
+	n          int
 }
 
 // Causes returns the causes, root cause first. A usable response has the

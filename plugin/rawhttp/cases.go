@@ -27,6 +27,9 @@ type Case struct {
 	Verdict  string   `json:"verdict"`
 	Causes   []string `json:"causes"` // root cause first
 	Note     string   `json:"note,omitempty"`
+	// Provider is who produced the response: the folder holding the
+	// manifest, or the name's first segment for a top-level manifest.
+	Provider string `json:"provider,omitempty"`
 
 	Request  *Request  `json:"-"` // nil when there is no .req file
 	Response *Response `json:"-"`
@@ -70,6 +73,49 @@ func LoadCases(dir string) ([]Case, error) {
 		}
 	}
 	return cases, nil
+}
+
+// LoadCorpus loads every cases.json under root, with names made relative
+// to root and Provider filled in.
+func LoadCorpus(root string) ([]Case, error) {
+	var all []Case
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || d.Name() != ManifestFile {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		cases, err := LoadCases(dir)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		for i := range cases {
+			c := &cases[i]
+			if c.Provider == "" {
+				if rel == "." {
+					c.Provider, _, _ = strings.Cut(c.Name, "/")
+				} else {
+					c.Provider = filepath.Base(dir)
+				}
+			}
+			if rel != "." {
+				c.Name = rel + "/" + c.Name
+			}
+		}
+		all = append(all, cases...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rawhttp: %w", err)
+	}
+	return all, nil
 }
 
 // FixtureNames lists every <name> that has a .resp file under dir, so a

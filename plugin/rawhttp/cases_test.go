@@ -29,13 +29,17 @@ func TestFixtureManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	all, err := rawhttp.LoadCorpus(fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
 	listed := map[string]bool{}
-	for _, c := range cases {
+	for _, c := range all {
 		listed[c.Name] = true
 	}
 	for _, name := range files {
 		if !listed[name] {
-			t.Errorf("%s.resp: not in %s", name, rawhttp.ManifestFile)
+			t.Errorf("%s.resp: in no %s", name, rawhttp.ManifestFile)
 		}
 	}
 

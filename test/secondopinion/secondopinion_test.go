@@ -31,7 +31,6 @@ var disagreements = map[string]string{
 	"rfc/token_success_example_type":                  "x/oauth2 never checks token_type; oauthcheck rejects \"example\" because a Bearer client would send the token with the wrong scheme (RFC 6749 §7.1).",
 	"broken/missing_token_type":                       "x/oauth2 does not require token_type (Token.Type() defaults to Bearer); RFC 6749 §5.1 makes it REQUIRED.",
 	"broken/expires_in_negative":                      "x/oauth2 accepts expires_in -1 and computes an expiry in the past, so the token looks expired at once; oauthcheck rejects non-positive lifetimes.",
-	"broken/openid_missing_id_token":                  "x/oauth2 is a plain OAuth client and does not know OpenID Connect; an OIDC client needs the id_token that openid asked for.",
 	"broken/token_exchange_missing_issued_token_type": "x/oauth2 has no token-exchange support and reads only the RFC 6749 fields; RFC 8693 §2.2.1 requires issued_token_type.",
 	"rfc/device_authorization_pending":                "authorization_pending is a normal polling state (oauthcheck: info, verdict ok); a single x/oauth2 token request returns it as a RetrieveError, and DeviceAccessToken would keep polling.",
 	"rfc/device_slow_down":                            "slow_down is a normal polling state (oauthcheck: info, verdict ok); a single x/oauth2 token request returns it as a RetrieveError, and DeviceAccessToken would poll 5 s slower.",

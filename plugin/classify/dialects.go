@@ -1,0 +1,527 @@
+package classify
+
+// Provider error dialects: the shapes and vendor codes that real
+// authorization and resource servers send instead of (or beside) the
+// RFC 6749 §5.2 / RFC 6750 §3 error. Data, with the provider and source
+// of each row; the scanner below finds the codes in any of the shapes.
+
+// vendorCode is one row of the vendor-code table.
+type vendorCode struct {
+	Code     string // compared case-insensitively
+	Cause    Code
+	Provider string
+	Source   string
+}
+
+// VendorCodes maps vendor error codes to causes. Codes met at a resource
+// server and at a token endpoint are adjusted with adjustForEndpoint.
+var VendorCodes = []vendorCode{
+	// Slack Web API and oauth.v2.access: HTTP 200 {"ok":false,"error":"…"}.
+	{"invalid_auth", InvalidToken, "slack", "https://api.slack.com/web#evaluating_responses"},
+	{"not_authed", MissingToken, "slack", "https://api.slack.com/web#evaluating_responses"},
+	{"token_revoked", InvalidToken, "slack", "https://api.slack.com/methods/auth.test"},
+	{"token_expired", InvalidToken, "slack", "https://api.slack.com/authentication/rotation"},
+	{"account_inactive", InvalidToken, "slack", "https://api.slack.com/methods/auth.test"},
+	{"missing_scope", InsufficientScope, "slack", "https://api.slack.com/web#evaluating_responses"},
+	{"no_permission", InsufficientScope, "slack", "https://api.slack.com/methods/conversations.history"},
+	{"invalid_code", InvalidGrant, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"code_already_used", InvalidGrant, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"bad_client_secret", InvalidClient, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"invalid_client_id", InvalidClient, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"bad_redirect_uri", RedirectURIMismatch, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"invalid_refresh_token", InvalidGrant, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"invalid_grant_type", UnsupportedGrantType, "slack", "https://api.slack.com/methods/oauth.v2.access"},
+	{"ratelimited", RateLimited, "slack", "https://api.slack.com/docs/rate-limits"},
+	{"fatal_error", ServerError, "slack", "https://api.slack.com/web#evaluating_responses"},
+	{"internal_error", ServerError, "slack", "https://api.slack.com/web#evaluating_responses"},
+	{"service_unavailable", TemporarilyUnavailable, "slack", "https://api.slack.com/web#evaluating_responses"},
+	{"request_timeout", TemporarilyUnavailable, "slack", "https://api.slack.com/web#evaluating_responses"},
+
+	// Google APIs: {"error":{"status":…,"details":[{"reason":…}],"errors":[{"reason":…}]}}.
+	{"UNAUTHENTICATED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
+	{"PERMISSION_DENIED", InsufficientScope, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
+	{"ACCESS_TOKEN_SCOPE_INSUFFICIENT", InsufficientScope, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
+	{"ACCESS_TOKEN_EXPIRED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
+	{"ACCESS_TOKEN_TYPE_UNSUPPORTED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
+	{"CREDENTIALS_MISSING", MissingToken, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
+	{"insufficientPermissions", InsufficientScope, "google-apis", "https://developers.google.com/drive/api/guides/handle-errors"},
+	{"authError", InvalidToken, "google-apis", "https://developers.google.com/drive/api/guides/handle-errors"},
+	{"INVALID_ARGUMENT", InvalidRequest, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
+	{"RESOURCE_EXHAUSTED", RateLimited, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
+	{"rateLimitExceeded", RateLimited, "google-apis", "https://developers.google.com/drive/api/guides/handle-errors"},
+	{"userRateLimitExceeded", RateLimited, "google-apis", "https://developers.google.com/drive/api/guides/handle-errors"},
+	{"UNAVAILABLE", TemporarilyUnavailable, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
+	{"INTERNAL", ServerError, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
+
+	// Microsoft Graph and Azure: {"error":{"code":…,"message":…}}.
+	{"InvalidAuthenticationToken", InvalidToken, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"ExpiredAuthenticationToken", InvalidToken, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"AuthenticationError", InvalidToken, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"Authorization_RequestDenied", InsufficientScope, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"ErrorAccessDenied", InsufficientScope, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"accessDenied", InsufficientScope, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"AuthorizationFailed", InsufficientScope, "azure", "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"},
+	{"InvalidAuthenticationTokenTenant", InvalidToken, "azure", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors"},
+	{"AuthenticationFailed", InvalidToken, "azure", "https://learn.microsoft.com/rest/api/storageservices/common-rest-api-error-codes"},
+	{"activityLimitReached", RateLimited, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"serviceNotAvailable", TemporarilyUnavailable, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+
+	// Dropbox: {"error_summary":"expired_access_token/…","error":{".tag":…}}.
+	{"expired_access_token", InvalidToken, "dropbox", "https://www.dropbox.com/developers/documentation/http/documentation#error-handling"},
+	{"invalid_access_token", InvalidToken, "dropbox", "https://www.dropbox.com/developers/documentation/http/documentation#error-handling"},
+	{"invalid_select_user", InvalidRequest, "dropbox", "https://www.dropbox.com/developers/documentation/http/documentation#error-handling"},
+
+	// Salesforce REST: [{"message":…,"errorCode":…}].
+	{"INVALID_SESSION_ID", InvalidToken, "salesforce", "https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm"},
+	{"INVALID_AUTH_HEADER", InvalidToken, "salesforce", "https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm"},
+	{"API_DISABLED_FOR_ORG", InsufficientScope, "salesforce", "https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm"},
+	{"INSUFFICIENT_ACCESS", InsufficientScope, "salesforce", "https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm"},
+	{"REQUEST_LIMIT_EXCEEDED", RateLimited, "salesforce", "https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm"},
+
+	// Okta management API: {"errorCode":"E0000011","errorSummary":…}.
+	{"E0000011", InvalidToken, "okta", "https://developer.okta.com/docs/reference/error-codes/#E0000011"},
+	{"E0000005", InvalidToken, "okta", "https://developer.okta.com/docs/reference/error-codes/#E0000005"},
+	{"E0000006", InsufficientScope, "okta", "https://developer.okta.com/docs/reference/error-codes/#E0000006"},
+	{"E0000004", InvalidGrant, "okta", "https://developer.okta.com/docs/reference/error-codes/#E0000004"},
+	{"E0000047", RateLimited, "okta", "https://developer.okta.com/docs/reference/error-codes/#E0000047"},
+	{"E0000009", ServerError, "okta", "https://developer.okta.com/docs/reference/error-codes/#E0000009"},
+
+	// HubSpot: {"status":"error","category":…}.
+	{"INVALID_AUTHENTICATION", InvalidToken, "hubspot", "https://developers.hubspot.com/docs/api/error-handling"},
+	{"EXPIRED_AUTHENTICATION", InvalidToken, "hubspot", "https://developers.hubspot.com/docs/api/error-handling"},
+	{"MISSING_SCOPES", InsufficientScope, "hubspot", "https://developers.hubspot.com/docs/api/error-handling"},
+	{"RATE_LIMITS", RateLimited, "hubspot", "https://developers.hubspot.com/docs/api/error-handling"},
+
+	// Square: {"errors":[{"category":…,"code":…}]}.
+	{"ACCESS_TOKEN_EXPIRED", InvalidToken, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
+	{"ACCESS_TOKEN_REVOKED", InvalidToken, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
+	{"INSUFFICIENT_SCOPES", InsufficientScope, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
+	{"UNAUTHORIZED", InvalidToken, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
+	{"RATE_LIMITED", RateLimited, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
+
+	// Apigee OAuthV2 policy faults: {"fault":{"faultstring":…,"detail":{"errorcode":…}}}.
+	{"oauth.v2.InvalidAccessToken", InvalidToken, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"oauth.v2.access_token_expired", InvalidToken, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"keymanagement.service.access_token_expired", InvalidToken, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"keymanagement.service.invalid_access_token", InvalidToken, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"oauth.v2.InsufficientScope", InsufficientScope, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"oauth.v2.InvalidAPICallAsNoApiProductMatchFound", InsufficientScope, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"steps.oauth.v2.FailedToResolveAccessToken", MissingToken, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"oauth.v2.InvalidClientIdentifier", InvalidClient, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"keymanagement.service.invalid_client-invalid_client_id", InvalidClient, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"oauth.v2.invalid_client", InvalidClient, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/oauth-v2-policy-error-reference"},
+	{"policies.ratelimit.QuotaViolation", RateLimited, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/quota-policy-error-reference"},
+	{"policies.ratelimit.SpikeArrestViolation", RateLimited, "apigee", "https://cloud.google.com/apigee/docs/api-platform/reference/policies/spike-arrest-policy-error-reference"},
+
+	// Stripe: {"error":{"type":…,"code":…}}.
+	{"api_key_expired", InvalidToken, "stripe", "https://docs.stripe.com/error-codes#api-key-expired"},
+	{"rate_limit", RateLimited, "stripe", "https://docs.stripe.com/error-codes"},
+	{"api_error", ServerError, "stripe", "https://docs.stripe.com/api/errors"},
+
+	// Box: {"type":"error","status":401,"code":…}.
+	{"invalid_token", InvalidToken, "box", "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"},
+	{"insufficient_scope", InsufficientScope, "box", "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"},
+	{"access_denied_insufficient_permissions", InsufficientScope, "box", "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"},
+	{"rate_limit_exceeded", RateLimited, "box", "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"},
+
+	// Authorization servers' own codes for a redirect URI they refuse.
+	{"redirect_mismatch", RedirectURIMismatch, "aws-cognito", "https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html"},
+	{"invalid_callback", RedirectURIMismatch, "wso2-is", "https://is.docs.wso2.com/en/latest/references/troubleshoot/oauth-errors/"},
+	{"invalid_origin", RedirectURIMismatch, "kanidm", "https://kanidm.github.io/kanidm/stable/integrations/oauth2.html"},
+
+	// HTTP reason phrases used as the error code (Spring Boot's default
+	// error body, Kong, many hand-written servers): only the status's
+	// family; a message may name the root.
+	{"Unauthorized", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Bad Request", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Forbidden", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Internal Server Error", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Not Found", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Service Unavailable", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Too Many Requests", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+	{"Method Not Allowed", statusWord, "spring-boot", "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling"},
+}
+
+// errorTypeHeaders map AWS's x-amzn-ErrorType (API Gateway, Cognito,
+// Lambda URLs) to causes. MissingAuthenticationToken is API Gateway's
+// answer to a path or method it has no route for.
+// Source: https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+var errorTypeHeaders = map[string]Code{
+	"MissingAuthenticationTokenException": UnexpectedStatus,
+	"UnauthorizedException":               InvalidToken,
+	"AccessDeniedException":               InsufficientScope,
+	"ExpiredTokenException":               InvalidToken,
+	"InvalidSignatureException":           InvalidToken,
+	"ThrottlingException":                 RateLimited,
+	"TooManyRequestsException":            RateLimited,
+	"NotAuthorizedException":              InvalidClient, // Cognito
+}
+
+// headerCode reads an error type that sits in a header, not the body.
+func headerCode(h map[string][]string) (Code, bool) {
+	v := h["X-Amzn-Errortype"]
+	if len(v) == 0 {
+		return "", false
+	}
+	t := v[0]
+	if i := indexString(t, ':'); i >= 0 {
+		t = t[:i]
+	}
+	c, ok := errorTypeHeaders[t]
+	return c, ok
+}
+
+// statusWord marks a vendor code that is only an HTTP reason phrase.
+const statusWord Code = "\x00status"
+
+// vendorCodeIndex is VendorCodes keyed by lowercased code.
+var vendorCodeIndex = func() map[string]Code {
+	m := make(map[string]Code, len(VendorCodes))
+	for _, row := range VendorCodes {
+		m[lowerString(row.Code)] = row.Cause
+	}
+	return m
+}()
+
+func lowerString(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lower(c)
+	}
+	return string(b)
+}
+
+// lookupVendor finds a vendor code, case-insensitively, without allocating.
+func lookupVendor(code []byte) (Code, bool) {
+	if len(code) == 0 || len(code) > 64 {
+		return "", false
+	}
+	var buf [64]byte
+	for i, c := range code {
+		buf[i] = lower(c)
+	}
+	c, ok := vendorCodeIndex[string(buf[:len(code)])]
+	return c, ok
+}
+
+// graphCodes maps Facebook / Instagram Graph API error codes (with
+// "type":"OAuthException" or an fbtrace_id) to causes.
+// Source: https://developers.facebook.com/docs/graph-api/guides/error-handling
+var graphCodes = map[int]Code{
+	// 1 (API unknown) and 100 (invalid parameter) name no cause; the
+	// message does ("Error validating client secret.").
+	100: InvalidRequest,
+	2:   TemporarilyUnavailable, // API service: temporary
+	4:   RateLimited,
+	17:  RateLimited,
+	32:  RateLimited,
+	613: RateLimited,
+	10:  InsufficientScope, // permission denied
+	102: InvalidToken,      // API session
+	190: InvalidToken,      // access token has expired or is invalid
+	463: InvalidToken,
+	467: InvalidToken,
+	101: InvalidClient,       // invalid application id
+	191: RedirectURIMismatch, // redirect_uri not allowed for the app
+}
+
+// twitterCodes maps X (Twitter) v1.1 {"errors":[{"code":N,…}]} codes.
+// Source: https://developer.x.com/en/support/x-api/error-troubleshooting
+var twitterCodes = map[int]Code{
+	32:  InvalidToken, // could not authenticate you
+	89:  InvalidToken, // invalid or expired token
+	215: InvalidToken, // bad authentication data
+	88:  RateLimited,
+	130: TemporarilyUnavailable, // over capacity
+	131: ServerError,
+	220: InsufficientScope, // credentials do not allow access
+}
+
+// maxVendorCodes bounds the codes kept from one body.
+const maxVendorCodes = 6
+
+// vendorFields are the code-like values of a vendor error body.
+type vendorFields struct {
+	codes [maxVendorCodes]value
+	n     int
+	msg   value // the first message found in a nested shape
+	// subject is what a validation-style error says is wrong: its
+	// "field", "param" or "resource" ({"field":"code","code":"invalid"}).
+	subject, subjectOwner value
+	msgFromCode           bool
+	graph                 bool // a Graph API error (type OAuthException or fbtrace_id)
+	graphN                int  // the Graph error code
+	errorsN               int  // the first errors[].code number (X v1.1)
+}
+
+func (v *vendorFields) addCode(val value) {
+	if val.kind == kindString && len(val.raw) > 0 && v.n < maxVendorCodes {
+		v.codes[v.n] = val
+		v.n++
+	}
+}
+
+// field reads one key of an error object at the given nesting depth.
+func (v *vendorFields) field(key []byte, val value, depth int) {
+	if val.kind == kindString && indexByte(val.raw, ' ') >= 0 && !v.msg.present() {
+		switch string(key) {
+		case "reason", "error", "Error", "status", "type", "code":
+			// Zoom's {"reason":"Invalid authorization code …"}: words, not
+			// a code; a real message key met later still wins.
+			v.msg, v.msgFromCode = val, true
+			return
+		}
+	}
+	switch string(key) {
+	case "field", "param", "parameter", "attribute":
+		if val.kind == kindString && !v.subject.present() {
+			v.subject = val
+		}
+	case "resource":
+		if val.kind == kindString && !v.subjectOwner.present() {
+			v.subjectOwner = val
+		}
+	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
+		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode":
+		switch val.kind {
+		case kindObject: // OneLogin's {"status":{"error":true,"message":…}}
+			if depth < 4 {
+				v.scan(val.raw, depth+1)
+			}
+		case kindString:
+			v.addCode(val)
+			if string(val.raw) == "OAuthException" {
+				v.graph = true
+			}
+		case kindNumber:
+			if string(key) == "code" && depth > 0 {
+				n := firstNumber(val.raw)
+				if v.graphN == 0 {
+					v.graphN = n
+				}
+				if v.errorsN == 0 && depth >= 2 {
+					v.errorsN = n
+				}
+			}
+		}
+	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title",
+		"error_message", "errorMessage", "description", "error_description", "error_msg":
+		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
+			v.msg, v.msgFromCode = val, false
+		}
+		if val.kind == kindObject && depth < 4 {
+			v.scan(val.raw, depth+1)
+		}
+	case "fbtrace_id":
+		v.graph = true
+	case "errors", "details", "error", "fault", "data", "meta":
+		switch {
+		case depth >= 4:
+		case val.kind == kindObject:
+			v.scan(val.raw, depth+1)
+		case val.kind == kindArray:
+			v.scanArray(val.raw, depth+1)
+		case val.kind == kindString && (string(key) == "errors" || string(key) == "error" && depth > 0) && !v.msg.present():
+			v.msg = val // Shopify {"errors":"[API] Invalid API key or access token …"}
+		}
+	}
+}
+
+// scan reads the keys of a nested error object.
+func (v *vendorFields) scan(obj []byte, depth int) {
+	o := newJSONObject(obj)
+	for {
+		key, val, kind, ok := o.next()
+		if !ok {
+			return
+		}
+		v.field(key, value{raw: val, kind: kind}, depth)
+	}
+}
+
+// scanArray reads the first object of an array of errors.
+func (v *vendorFields) scanArray(arr []byte, depth int) {
+	i := skipSpace(arr, 1)
+	if i >= len(arr) || arr[i] != '{' {
+		if i < len(arr) && arr[i] == '"' && !v.msg.present() {
+			if start, stop, ok := scanString(arr, i); ok {
+				v.msg = value{raw: arr[start:stop], kind: kindString}
+			}
+		}
+		return
+	}
+	kind, next, ok := skipValue(arr, i, depth)
+	if !ok || kind != kindObject {
+		return
+	}
+	v.scan(arr[i:next], depth+1)
+}
+
+// subjects map what a validation-style error names as wrong to a cause.
+// Sources: https://developers.strava.com/docs/authentication/ (field,
+// resource, code), https://www.rfc-editor.org/rfc/rfc6749#section-5.2.
+var subjects = []struct {
+	name  string // lowercase; matched as a substring of the subject
+	cause Code
+}{
+	{"redirect", RedirectURIMismatch},
+	{"code_verifier", InvalidGrant},
+	{"refresh_token", InvalidGrant},
+	{"requesttoken", InvalidGrant},
+	{"authorization_code", InvalidGrant},
+	{"client_secret", InvalidClient},
+	{"client_id", InvalidClient},
+	{"application", InvalidClient},
+	{"grant_type", UnsupportedGrantType},
+	{"scope", InvalidScope},
+	{"permission", InsufficientScope},
+	{"accesstoken", InvalidToken},
+	{"access_token", InvalidToken},
+	{"code", InvalidGrant},
+}
+
+func (v *vendorFields) subjectRoot() Code {
+	// The field is more specific than the object that owns it.
+	for _, subject := range [...]value{v.subject, v.subjectOwner} {
+		if !subject.nonEmptyString() || len(subject.raw) > 64 {
+			continue
+		}
+		for _, s := range subjects {
+			if containsFold(subject.raw, s.name) {
+				return s.cause
+			}
+		}
+	}
+	return ""
+}
+
+// root maps the vendor codes to a cause, most specific first.
+func (v *vendorFields) root() (Code, string) {
+	if c := v.subjectRoot(); c != "" {
+		return c, "error_subject"
+	}
+	if v.graph {
+		if c, ok := graphCodes[v.graphN]; ok {
+			return c, "graph_code"
+		}
+	}
+	if c, ok := twitterCodes[v.errorsN]; ok && v.errorsN != 0 && !v.graph {
+		return c, "x_errors_code"
+	}
+	// Reasons and specific codes come before generic statuses: scan all
+	// codes and keep the first that is not a status word.
+	var word Code
+	for i := v.n - 1; i >= 0; i-- {
+		c, ok := lookupVendor(v.codes[i].raw)
+		if !ok {
+			if rc, ok := errorCodes[string(v.codes[i].raw)]; ok {
+				c = rc
+			} else {
+				continue
+			}
+		}
+		if c == statusWord {
+			word = c
+			continue
+		}
+		return c, "vendor_code"
+	}
+	return word, "status_word"
+}
+
+// hasVendorCode reports a code the tables know.
+func (v *vendorFields) hasVendorCode() bool {
+	c, _ := v.root()
+	return c != ""
+}
+
+// edgeSignature recognises a CDN, WAF, proxy or load balancer by its
+// headers or the text of its default pages.
+type edgeSignature struct {
+	Name      string
+	Header    string   // canonical header key; present (or containing HeaderHas) means this edge
+	HeaderHas string   // lowercase; empty: presence is enough
+	Body      []string // lowercase page markers
+	Challenge []string // markers of a block or challenge page, even with status 200
+	Source    string
+}
+
+// EdgeSignatures lists the edges in front of OAuth endpoints.
+var EdgeSignatures = []edgeSignature{
+	{"cloudflare", "Cf-Ray", "", []string{"cloudflare", "cf-error-details", "cf-wrapper"},
+		[]string{"just a moment", "challenge-platform", "attention required", "cf-chl", "cf_chl", "sorry, you have been blocked"},
+		"https://developers.cloudflare.com/support/troubleshooting/http-status-codes/"},
+	{"cloudfront", "X-Amz-Cf-Id", "", []string{"generated by cloudfront", "the request could not be satisfied"}, nil,
+		"https://repost.aws/knowledge-center/cloudfront-troubleshoot-403-errors"},
+	{"akamai", "Server", "akamaighost", []string{"akamai", "reference&#32;&#35;", "errors.edgesuite.net"},
+		[]string{"access denied", "you don't have permission to access"},
+		"https://techdocs.akamai.com/property-mgr/docs/error-pages"},
+	{"aws-waf", "X-Amzn-Waf-Action", "", []string{"request blocked.", "awswafcookiedomainlist", "awswafintegration"},
+		[]string{"request blocked", "awswafcookiedomainlist", "awswafintegration"},
+		"https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html"},
+	{"aws-elb", "Server", "awselb", []string{"<center>awselb"}, nil,
+		"https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html"},
+	{"imperva", "X-Iinfo", "", []string{"incapsula incident", "_incapsula_resource", "imperva"},
+		[]string{"request unsuccessful", "incapsula incident", "_incapsula_resource"},
+		"https://docs.imperva.com/bundle/cloud-application-security/page/more/error-codes.htm"},
+	{"f5-big-ip", "Server", "bigip", []string{"the requested url was rejected", "your support id is"},
+		[]string{"the requested url was rejected"},
+		"https://my.f5.com/manage/s/article/K15433"},
+	{"azure-front-door", "X-Azure-Ref", "", []string{"azure front door", "our services aren't available right now"}, nil,
+		"https://learn.microsoft.com/azure/frontdoor/troubleshoot-issues"},
+	{"azure-application-gateway", "Server", "microsoft-azure-application-gateway", []string{"microsoft-azure-application-gateway"}, nil,
+		"https://learn.microsoft.com/azure/application-gateway/application-gateway-troubleshooting-502"},
+	{"fastly", "X-Served-By", "cache-", []string{"fastly error", "varnish cache server", "guru meditation"}, nil,
+		"https://docs.fastly.com/en/guides/common-503-errors"},
+	{"envoy", "Server", "envoy", []string{"upstream connect error", "no healthy upstream", "upstream request timeout", "delayed connect error"}, nil,
+		"https://www.envoyproxy.io/docs/envoy/latest/faq/debugging/why_is_my_route_not_found"},
+	{"haproxy", "Server", "haproxy", []string{"no server is available to handle this request", "haproxy"}, nil,
+		"https://docs.haproxy.org/2.8/configuration.html#4-errorfile"},
+	{"nginx", "Server", "nginx", []string{"<center>nginx", "nginx/"}, nil,
+		"https://github.com/nginx/nginx/blob/master/src/http/ngx_http_special_response.c"},
+	{"apache", "Server", "apache", []string{"<address>apache"}, nil,
+		"https://httpd.apache.org/docs/2.4/custom-error.html"},
+	{"traefik", "Server", "traefik", nil, nil, "https://doc.traefik.io/traefik/middlewares/http/errorpages/"},
+	{"kong", "Via", "kong", []string{"an invalid response was received from the upstream server", "no route matched with those values"}, nil,
+		"https://docs.konghq.com/gateway/latest/reference/proxy/"},
+	{"google-frontend", "Server", "google frontend", []string{"the server encountered a temporary error"}, nil,
+		"https://cloud.google.com/load-balancing/docs/https/troubleshooting-ext-https-lbs"},
+	{"heroku", "Via", "vegur", []string{"herokucdn.com/error-pages"}, nil, "https://devcenter.heroku.com/articles/error-pages"},
+}
+
+// edgeMatch is what edgeOf found.
+type edgeMatch struct {
+	name      string
+	byPage    bool // the page itself is the edge's: stronger than a header
+	challenge bool
+}
+
+// edgeOf names the edge that produced a page. Pages that carry an edge's
+// own markers win over headers: an IdP behind Cloudflare or nginx has
+// their headers on its own error pages too.
+func edgeOf(h map[string][]string, page []byte) edgeMatch {
+	var byHeader edgeMatch
+	for i := range EdgeSignatures {
+		e := &EdgeSignatures[i]
+		for _, m := range e.Body {
+			if containsFold(page, m) {
+				return edgeMatch{e.Name, true, e.isChallenge(page)}
+			}
+		}
+		if byHeader.name == "" {
+			if vals := h[e.Header]; len(vals) > 0 && (e.HeaderHas == "" || containsFold(vals[0], e.HeaderHas)) {
+				byHeader = edgeMatch{e.Name, false, e.isChallenge(page)}
+			}
+		}
+	}
+	return byHeader
+}
+
+func (e *edgeSignature) isChallenge(page []byte) bool {
+	for _, m := range e.Challenge {
+		if containsFold(page, m) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,256 @@
+package classify
+
+// Phrase tables: what providers write in error_description, message and
+// error pages, mapped to the root cause it names. The error code gives the
+// family; the words often give the root (root.go says when they may).
+//
+// A row matches a sentence when every group has one of its terms in that
+// sentence (terms are lowercase; matching ignores ASCII case). Rows are in
+// precedence order: the first matching row wins.
+
+// Phrase is one row of the phrase table.
+type Phrase struct {
+	Rule   string     // the rule's name, shown by explain and the log line
+	Cause  Code       // the root cause the words name
+	Groups [][]string // every group must match, in one sentence
+	Only   Endpoint   // when set, the row applies only to this endpoint kind
+	// NotListed ignores a first-group term written as one item of a
+	// slash list ("appid/redirect uri/code verifier does not match"): the
+	// sentence enumerates suspects rather than naming one.
+	NotListed bool
+	Provider  string // where the wording was seen
+	Source    string
+}
+
+var (
+	wordsRedirect = []string{"redirect_uri", "redirect uri", "redirect url", "redirect_url", "redirecturi",
+		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url"}
+	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
+		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted",
+		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
+	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
+		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already",
+		"been used", "was used", "reused", "redeemed", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be"}
+)
+
+// Phrases is the phrase table, in precedence order.
+var Phrases = []Phrase{
+	// Two ways of authenticating the client at once: the request, not the
+	// credentials, is wrong (RFC 6749 §2.3: one method per request).
+	{"multiple_client_auth", InvalidRequest,
+		[][]string{{"multiple", "more than one", "both", "only one"},
+			{"authentication method", "client credentials", "auth method", "authentication mechanism", "client authentication", "credentials in"}},
+		"", false, "okta", "https://developer.okta.com/docs/reference/api/oidc/#client-authentication-methods"},
+
+	// A redirect URI is the subject of the complaint. fosite appends
+	// "…has exactly whitelisted the redirect_uri you specified." to every
+	// invalid_request, which names no mismatch.
+	{"redirect_uri_subject", RedirectURIMismatch,
+		[][]string{wordsRedirect, wordsMismatch},
+		"", true, "keycloak, okta, entra, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"},
+	{"callback_mismatch_page", RedirectURIMismatch,
+		[][]string{{"callback url mismatch", "redirect_uri_mismatch", "redirect uri mismatch", "invalid redirect", "domain of this url isn't included"}},
+		"", false, "auth0, google, facebook", "https://auth0.com/docs/authenticate/login/auth0-universal-login/error-pages"},
+
+	// Grant type wording: missing, not allowed for this client, unknown.
+	{"grant_type_missing", InvalidRequest,
+		[][]string{{"grant_type", "grant type"}, {"missing", "required", "must be provided", "not provided"}},
+		"", false, "rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"},
+	{"grant_type_not_allowed", UnauthorizedClient,
+		[][]string{{"grant_type", "grant type", "granttype", "flow"}, {"not allowed for", "not authorized", "not permitted", "unauthorized", "not enabled", "is not allowed for this client", "not allowed by",
+			"client does not", "for this client", "for the client"}},
+		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	{"grant_type_unsupported", UnsupportedGrantType,
+		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect"}},
+		"", false, "spring, wso2, django-oauth-toolkit", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// The resource owner said no (or let it lapse): access_denied, not the grant.
+	{"owner_denied", AccessDenied,
+		[][]string{{"denied", "declined", "rejected the", "did not approve", "refused"}, {"user", "resource owner", "end-user", "consent"}},
+		"", false, "auth0, rfc 8628", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
+
+	// PKCE: the verifier does not match the challenge.
+	{"pkce_verifier", InvalidGrant,
+		[][]string{{"code_verifier", "code verifier", "pkce", "code challenge", "code_challenge"},
+			{"match", "invalid", "incorrect", "fail", "wrong", "not valid"}},
+		"", false, "entra, okta, keycloak", "https://www.rfc-editor.org/rfc/rfc7636#section-4.6"},
+
+	// Codes, refresh tokens and resource-owner credentials.
+	{"grant_bad", InvalidGrant,
+		[][]string{{"authorization code", "auth code", "authorization_code", "verification code", "the code", "code is", "code has",
+			"code was", "code passed", "invalid code", "code expired", "code not valid", "code_not_valid", "this code", "grant",
+			"refresh token", "refresh_token", "device code", "user credentials", "username or password", "password",
+			"resource owner", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
+			"user does not exist", "user is disabled", "user account", "account is", "account has"}, wordsBad},
+		"", false, "github, keycloak, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// The audience or resource the client asked for (RFC 8707).
+	{"target_unknown", InvalidTarget,
+		[][]string{{"audience", "service not enabled", "resource indicator", "resource parameter", "invalid resource", "resource server"},
+			{"not found", "unknown", "invalid", "not enabled", "not allowed", "does not exist", "not valid", "not registered", "within domain"}},
+		"", false, "auth0, entra", "https://www.rfc-editor.org/rfc/rfc8707#section-2"},
+
+	// The client is not who it says: unknown, wrong or expired secret, bad assertion.
+	{"client_auth", InvalidClient,
+		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",
+			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
+			"application not found", "application with identifier", "app id", "application id", "application identifier",
+			"consumer key", "api key", "client is", "client does", "client was", "the client", "client_secret_",
+			"authorization header", "basic auth", "http basic"},
+			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
+				"doesn't exist", "missing", "not valid", "bad", "unauthorized", "isn't valid", "not recognized", "disabled",
+				"error validating", "required", "not provided", "could not", "cannot", "no client", "not registered",
+				"must be authenticated", "must authenticate", "authentication required"}},
+		"", false, "keycloak, auth0, facebook, spring", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	{"client_unknown", InvalidClient,
+		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials"}},
+		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// The token lacks a permission (resource servers).
+	{"scope_missing", InsufficientScope,
+		[][]string{{"insufficient scope", "insufficient_scope", "missing scope", "missing_scope", "required scope", "scopes required",
+			"lacks the required", "required scopes", "insufficient permission", "insufficient privileges", "permission denied",
+			"not have permission", "doesn't have permission", "does not have permission", "don't have permission",
+			"not have the required", "not authorized to access", "not accessible by", "missing permission", "requires permission",
+			"missing the required", "insufficientpermissions", "access_token_scope_insufficient", "not have access",
+			"does not have the necessary", "not sufficient", "insufficient authorization", "not enough permissions",
+			"additional_authorization_required", "additional authorization"}},
+		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	{"scope_lacking", InsufficientScope,
+		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain"},
+			{"scope", "permission", "privilege"}},
+		"", false, "bitbucket, strava, github", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	{"scope_bad", InvalidScope,
+		[][]string{{"scope"}, {"invalid", "unknown", "not allowed", "not permitted", "not valid", "unsupported", "not supported",
+			"malformed", "not authorized", "not granted", "exceed", "not recognized", "does not exist", "isn't valid", "not available", "not match"}},
+		"", false, "keycloak, entra, auth0", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// Resource servers: no token, or a token that is not accepted.
+	{"token_absent", MissingToken,
+		[][]string{{"authorization header is missing", "missing authorization",
+			"authorization header missing", "no token", "token is missing", "missing token", "jwt is missing",
+			"missing access token", "access token is missing", "no access token", "credentials missing", "credentials were not provided",
+			"no bearer token", "bearer token is missing", "missing bearer", "no credentials", "authentication credentials were not provided",
+			"no api key", "no auth token", "token not provided", "token required", "token was not provided", "access token must be"}},
+		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// Generic wording: with a token sent, it was not accepted.
+	{"auth_required", MissingToken,
+		[][]string{{"requires authentication", "authentication required", "must authenticate", "missing authentication",
+			"no authentication", "not authenticated", "login required", "please authenticate", "not logged in", "must be authenticated"}},
+		EndpointResource, false, "github, linear", "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api"},
+	{"token_bad", InvalidToken,
+		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credentials", "api key", "authentication", "signature", "oauth"}, wordsBad},
+		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	{"token_unauthorized", InvalidToken,
+		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed"}},
+		EndpointResource, false, "aws api gateway, kong", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+
+	// Client not allowed this flow.
+	{"client_not_allowed", UnauthorizedClient,
+		[][]string{{"not authorized to use", "not allowed to use", "not permitted to use", "not enabled for", "is not allowed for this client",
+			"client is not authorized", "not authorized for this", "unauthorized_client"}},
+		"", false, "auth0, entra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// Response type at the authorization endpoint.
+	{"response_type_unsupported", UnsupportedResponseType,
+		[][]string{{"response_type", "response type"}, {"not supported", "unsupported", "invalid", "not allowed", "only"}},
+		"", false, "rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
+
+	// The server's own state.
+	{"rate", RateLimited,
+		[][]string{{"rate limit", "too many requests", "throttl", "quota exceeded", "ratelimit", "too many attempts", "request limit"}},
+		"", false, "auth0, google", "https://www.rfc-editor.org/rfc/rfc6585#section-4"},
+	{"transient", TemporarilyUnavailable,
+		[][]string{{"temporarily", "try again", "retry later", "please retry", "timed out", "timeout", "overloaded",
+			"maintenance", "unavailable", "transient", "temporary"}},
+		"", false, "entra, google", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+}
+
+// boilerplate marks sentences that define an error code rather than say
+// what happened: RFC 6749 §5.2's own definitions, which fosite, Hydra,
+// Doorkeeper and oauthlib send verbatim, list every suspect ("…does not
+// match the redirection URI…, or was issued to another client").
+var boilerplate = []string{
+	"e.g.", "the provided authorization grant", "the provided access grant",
+	"the request is missing a required parameter", "the client identifier provided is invalid, the client failed",
+	"the authorization server may return an http 401", "if the client attempted to authenticate via",
+}
+
+func isBoilerplate(sentence []byte) bool {
+	for _, b := range boilerplate {
+		if containsFold(sentence, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseMatch is the first phrase row that matches text, for endpoint.
+func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
+	if len(text) == 0 {
+		return nil
+	}
+	for i := range Phrases {
+		p := &Phrases[i]
+		if p.Only != "" && p.Only != endpoint || p.Cause == InvalidTarget && endpoint == EndpointResource {
+			continue
+		}
+		for rest := text; len(rest) > 0; {
+			var sentence []byte
+			sentence, rest = nextSentence(rest)
+			if p.matches(sentence) && !(p.NotListed && listed(sentence, p.Groups[0])) && !isBoilerplate(sentence) {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Phrase) matches(sentence []byte) bool {
+	for _, group := range p.Groups {
+		found := false
+		for _, term := range group {
+			if containsWordFold(sentence, term) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// listed reports a term of terms written as an item of a slash list.
+func listed(sentence []byte, terms []string) bool {
+	for _, term := range terms {
+		for i := 0; i+len(term) <= len(sentence); i++ {
+			if !hasPrefixFold(string(sentence[i:i+len(term)]), term) {
+				continue
+			}
+			if i > 0 && sentence[i-1] == '/' || i+len(term) < len(sentence) && sentence[i+len(term)] == '/' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containsWordFold is containsFold for a term that starts a word: "user"
+// is not found in "list_users".
+func containsWordFold(s []byte, term string) bool {
+	for i := 0; i+len(term) <= len(s); i++ {
+		if i > 0 && isWordByte(s[i-1]) && isWordByte(term[0]) {
+			continue
+		}
+		if hasPrefixFold(string(s[i:i+len(term)]), term) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}

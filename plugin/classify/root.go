@@ -1,0 +1,226 @@
+package classify
+
+// How the root cause is chosen when several signals disagree. Precedence,
+// written down once:
+//
+//  1. A Microsoft Entra AADSTS number (error_codes or the description).
+//  2. The error code: RFC and provider codes (errorCodes), then vendor
+//     dialect codes (VendorCodes, graphCodes, twitterCodes).
+//  3. The words: error_description, then message, then a nested message,
+//     read with the phrase table (Phrases). They replace the code only
+//     when the code is a family the words may refine (refines below), so
+//     "invalid_request: the code has expired" is invalid_grant while
+//     "invalid_scope: …client…" stays invalid_scope.
+//  4. The status, when nothing else speaks (rootFromStatus). The body
+//     outranks the status: any code or phrase beats it.
+//  5. The endpoint adjusts what remains (adjustForEndpoint): a token
+//     endpoint has no invalid_token, a resource server no invalid_client.
+
+// refines says which codes the words may replace, and by what. A code not
+// listed here is specific and stays; an unknown code or none at all may be
+// replaced by anything.
+var refines = map[Code][]Code{
+	InvalidRequest:     nil, // nil: any cause
+	UnauthorizedClient: {InvalidClient, RedirectURIMismatch, InvalidScope, InvalidGrant},
+	AccessDenied:       {InvalidClient, InvalidScope, RedirectURIMismatch, InsufficientScope, InvalidGrant, InvalidToken, MissingToken, RateLimited, InvalidTarget},
+	InvalidGrant:       {RedirectURIMismatch, InvalidClient, UnauthorizedClient, UnsupportedGrantType, InvalidScope},
+	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant},
+	ServerError:        {TemporarilyUnavailable, RateLimited},
+	InvalidToken:       {MissingToken},
+	UnrecognizedError:  nil,
+	UnexpectedStatus:   nil,
+	statusWord:         nil,
+}
+
+// mayRefine reports whether the words' cause may replace code.
+func mayRefine(code, words Code) bool {
+	if code == "" || code == words {
+		return code == ""
+	}
+	allowed, listed := refines[code]
+	if !listed {
+		return false
+	}
+	if allowed == nil {
+		return true
+	}
+	for _, c := range allowed {
+		if c == words {
+			return true
+		}
+	}
+	return false
+}
+
+// Evidence is one signal behind a decision: what kind of signal, and its
+// value (a table entry or a slice of the request path: never a secret).
+type Evidence struct {
+	Kind  string // "route", "path", "param", "header", "response field", "challenge", "status"
+	Value string
+}
+
+// Why records how the classifier decided, for explain and the log line.
+type Why struct {
+	detect [3]Evidence
+	nd     int
+	// Rule names the rule that chose the root cause; From is what it read
+	// ("error", "error_description", "message", "page", "status", …);
+	// Term is the table term that matched, if a phrase rule did.
+	Rule, From, Term string
+}
+
+func (w *Why) evidence(kind, value string) {
+	if w.nd < len(w.detect) {
+		w.detect[w.nd] = Evidence{kind, value}
+		w.nd++
+	}
+}
+
+// Detected returns the signals that decided the endpoint.
+func (w *Why) Detected() []Evidence { return w.detect[:w.nd] }
+
+func (w *Why) rule(name, from, term string) {
+	w.Rule, w.From, w.Term = name, from, term
+}
+
+// chooseRoot finds the root cause of an error body. known is false when
+// neither the code nor its dialect is registered anywhere.
+func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known bool) {
+	endpoint, status := r.Endpoint, resp.Status
+	if n := entraNumber(f); n != 0 {
+		if c, ok := entraCodes[n]; ok {
+			r.Why.rule("entra_aadsts", "error_codes", "")
+			return r.adjust(c), true
+		}
+	}
+	var code Code
+	switch {
+	case f.err.kind == kindString:
+		raw := f.err.raw
+		if f.format == formatForm {
+			raw = unescapeForm(raw)
+		} else {
+			raw = unescapeJSON(raw)
+		}
+		if c, ok := errorCodes[string(raw)]; ok {
+			code, known = c, true
+			r.Why.rule("error_code", "error", "")
+		} else if c, ok := lookupVendor(raw); ok {
+			code, known = c, true
+			r.Why.rule("vendor_code", "error", "")
+		}
+	default:
+		if c, rule := f.vendor.root(); c != "" {
+			code, known = c, true
+			r.Why.rule(rule, "error", "")
+		}
+	}
+	if code == "" {
+		if c, ok := headerCode(resp.Header); ok {
+			code, known = c, true
+			r.Why.rule("error_type_header", "X-Amzn-ErrorType", "")
+		}
+	}
+	if code == statusWord {
+		code = rootFromStatus(status, endpoint)
+		r.Why.rule("status_word", "status", "")
+	}
+	// The words, in order of authority.
+	for _, text := range [...]struct {
+		from string
+		b    []byte
+	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw}} {
+		p := phraseMatch(text.b, endpoint)
+		if p == nil {
+			continue
+		}
+		words := r.adjust(p.Cause)
+		if code == "" || mayRefine(code, words) {
+			code = words
+			known = known || f.err.kind != kindString
+			r.Why.rule(p.Rule, text.from, p.firstTerm(text.b))
+		}
+		break
+	}
+	if code == "" {
+		return "", false
+	}
+	// Auth0 answers a bad client secret with 401 access_denied "Unauthorized".
+	if code == AccessDenied && status == 401 && endpoint != EndpointAuthorize && endpoint != EndpointResource {
+		r.Why.rule("access_denied_401", "status", "")
+		return InvalidClient, true
+	}
+	return r.adjust(code), known
+}
+
+// adjust is adjustForEndpoint for this exchange: at a token endpoint an
+// invalid token is the grant when the request presented a token as its
+// grant (refresh, token exchange, Facebook's fb_exchange_token).
+func (r *Result) adjust(c Code) Code {
+	if c == InvalidToken && r.tokenGrant && r.Endpoint != EndpointResource {
+		return InvalidGrant
+	}
+	return adjustForEndpoint(c, r.Endpoint)
+}
+
+// firstTerm returns the first group's term found in text, for explain.
+func (p *Phrase) firstTerm(text []byte) string {
+	for _, term := range p.Groups[0] {
+		if containsFold(text, term) {
+			return term
+		}
+	}
+	return ""
+}
+
+// adjustForEndpoint maps causes met at the other side of the protocol:
+// a token endpoint has clients and scopes, a resource server has tokens.
+func adjustForEndpoint(c Code, endpoint Endpoint) Code {
+	if endpoint == EndpointResource {
+		switch c {
+		case InvalidClient, ExpiredToken, InvalidGrant:
+			return InvalidToken
+		case InvalidScope, AccessDenied:
+			return InsufficientScope
+		}
+		return c
+	}
+	switch c {
+	case InvalidToken, MissingToken:
+		return InvalidClient
+	case InsufficientScope:
+		return InvalidScope
+	}
+	return c
+}
+
+// DetectedText says how the endpoint was detected, for example
+// "path access_token, param code". It allocates: for explain and logs.
+func (w *Why) DetectedText() string {
+	var b []byte
+	for i, e := range w.Detected() {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, e.Kind...)
+		b = append(b, ' ')
+		b = append(b, e.Value...)
+	}
+	return string(b)
+}
+
+// RuleText says which rule chose the root cause, for example
+// `rule grant_bad, error_description matches "authorization code"`.
+func (w *Why) RuleText() string {
+	if w.Rule == "" {
+		return ""
+	}
+	s := "rule " + w.Rule
+	if w.From != "" {
+		s += ", from " + w.From
+	}
+	if w.Term != "" {
+		s += ` matching "` + w.Term + `"`
+	}
+	return s
+}
