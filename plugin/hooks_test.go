@@ -140,13 +140,87 @@ func TestResponseLabelsAndLogsTokenError(t *testing.T) {
 	}
 	l := lines[0]
 	for k, want := range map[string]interface{}{"level": "warning", "api_id": "idp-proxy", "endpoint": "token",
-		"causes": "redirect_uri_mismatch", "upstream_status": float64(400), "client_id": "demo-app", "verdict": "invalid"} {
+		"causes": "redirect_uri_mismatch", "upstream_status": float64(400), "client_id": "demo-app", "verdict": "invalid",
+		"detected": "param grant_type",
+		"rule":     `rule redirect_uri_subject, from error_description matching "redirect_uri"`} {
 		if l[k] != want {
 			t.Errorf("log field %s: got %v, want %v", k, l[k], want)
 		}
 	}
 	assertNoSecrets(t, logs.String(), r.Header)
+	if strings.Contains(logs.String(), "Incorrect redirect_uri") {
+		t.Errorf("log echoes the upstream's description: %s", logs)
+	}
 }
+
+// Clients that post JSON, or no Content-Type at all, are still read.
+func TestResponseReadsJSONRequestBodies(t *testing.T) {
+	captureLogs(t)
+	def := &standin.APIDefinition{APIID: "idp-proxy"}
+	r := httptest.NewRequest("POST", "/api/session", strings.NewReader(`{"grant_type":"refresh_token","refresh_token":"`+demoRefreshToken+`"}`))
+	r.Header.Set("Content-Type", "application/json")
+	standin.SetDefinition(r, def)
+	body := []byte(`{"error":"invalid_grant","error_description":"Token is not active"}`)
+	res := upstreamResponse(400, body, "Content-Type", "application/json")
+	OAuthCheckResponse(httptest.NewRecorder(), res, r)
+	if got := r.Header.Values(HeaderCause); strings.Join(got, ",") != "invalid_grant" {
+		t.Errorf("labels: got %v, want [invalid_grant]", got)
+	}
+	if got := readAll(t, r.Body); !strings.Contains(string(got), demoRefreshToken) {
+		t.Errorf("request body after the hook: got %q, want it intact", got)
+	}
+}
+
+// A resource server's 2xx is read only up to a small peek, and only when
+// it is JSON or HTML: Slack's {"ok":false} errors come with 200.
+func TestResourceSuccessPeek(t *testing.T) {
+	captureLogs(t)
+	def := &standin.APIDefinition{APIID: "api"}
+	r := httptest.NewRequest("GET", "/api/conversations.history", nil)
+	r.Header.Set("Authorization", "Bearer "+demoAccessToken)
+	standin.SetDefinition(r, def)
+	errBody := []byte(`{"ok":false,"error":"invalid_auth"}`)
+	res := upstreamResponse(200, errBody, "Content-Type", "application/json; charset=utf-8")
+	OAuthCheckResponse(httptest.NewRecorder(), res, r)
+	if got := r.Header.Values(HeaderCause); strings.Join(got, ",") != "invalid_token,error_in_success_status" {
+		t.Errorf("labels: got %v, want [invalid_token error_in_success_status]", got)
+	}
+	if got := readAll(t, res.Body); !bytes.Equal(got, errBody) {
+		t.Errorf("client body: got %q, want %q", got, errBody)
+	}
+
+	big := bytes.Repeat([]byte(`{"a":1},`), 4096)
+	big = append(append([]byte(`[`), big...), []byte(`{}]`)...)
+	r = httptest.NewRequest("GET", "/api/items", nil)
+	r.Header.Set("Authorization", "Bearer "+demoAccessToken)
+	standin.SetDefinition(r, def)
+	res = upstreamResponse(200, big, "Content-Type", "application/json")
+	counting := &countingBody{r: bytes.NewReader(big)}
+	res.Body = counting
+	OAuthCheckResponse(httptest.NewRecorder(), res, r)
+	if counting.n > 4096 {
+		t.Errorf("the hook read %d bytes of a resource success, want at most a small peek", counting.n)
+	}
+	if len(r.Header.Values(HeaderCause)) != 0 {
+		t.Errorf("labels on a resource success: %v", r.Header.Values(HeaderCause))
+	}
+	if got := readAll(t, res.Body); !bytes.Equal(got, big) {
+		t.Errorf("client body changed: %d bytes, want %d", len(got), len(big))
+	}
+}
+
+type countingBody struct {
+	r *bytes.Reader
+	n int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func (c *countingBody) Close() error { return nil }
 
 func TestSuccessLogsNoSecrets(t *testing.T) {
 	logs := captureLogs(t)

@@ -373,3 +373,79 @@ func TestReadmeCauseTable(t *testing.T) {
 		t.Errorf("README.md cause table is stale; replace the text between the markers with the output of `go run ./cmd/oauthcheck causes --markdown`.\n got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// explain says how the endpoint was found and which rule chose the root.
+func TestExplainSaysHowAndWhy(t *testing.T) {
+	dir := t.TempDir()
+	req := dir + "/req"
+	resp := dir + "/resp"
+	writeFile(t, req, "POST /login/oauth/access_token HTTP/1.1\nHost: github.com\nContent-Type: application/x-www-form-urlencoded\n\nclient_id=Iv1.demo&client_secret=PLACEHOLDER-secret-77&code=PLACEHOLDER-code-77")
+	writeFile(t, resp, "HTTP/1.1 400 Bad Request\nContent-Type: application/json\n\n{\"error\":\"invalid_request\",\"error_description\":\"The authorization code has expired.\"}")
+	got := runCLI(t, "", "explain", "--json", "--request", req, resp)
+	var out struct {
+		Endpoint string              `json:"endpoint"`
+		Detected []map[string]string `json:"detected"`
+		Causes   []map[string]any    `json:"causes"`
+		Rule     map[string]string   `json:"rule"`
+	}
+	if err := json.Unmarshal([]byte(got.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, got.stdout)
+	}
+	if out.Endpoint != "token" || len(out.Detected) == 0 || out.Detected[0]["kind"] != "param" || out.Detected[0]["value"] != "code" {
+		t.Errorf("detected: got %s %v, want token found by param code", out.Endpoint, out.Detected)
+	}
+	if len(out.Causes) == 0 || out.Causes[0]["code"] != "invalid_grant" {
+		t.Errorf("root: got %v, want invalid_grant", out.Causes)
+	}
+	if out.Rule["name"] != "grant_bad" || out.Rule["from"] != "error_description" || out.Rule["term"] == "" {
+		t.Errorf("rule: got %v, want grant_bad from error_description with its term", out.Rule)
+	}
+	text := runCLI(t, "", "explain", "--request", req, resp)
+	for _, want := range []string{"endpoint: token (param code", "chosen by: rule grant_bad, from error_description matching"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, text.stdout)
+		}
+	}
+	for _, secret := range []string{"PLACEHOLDER-secret-77", "PLACEHOLDER-code-77", "has expired"} {
+		if strings.Contains(got.stdout+text.stdout, secret) {
+			t.Errorf("explain echoes %q", secret)
+		}
+	}
+}
+
+func TestScoreCommand(t *testing.T) {
+	got := runCLI(t, "", "score", "--json", "../../plugin/score/testdata/mini")
+	if got.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
+	}
+	var r struct {
+		Cases     int                       `json:"cases"`
+		RootRight int                       `json:"root_right"`
+		Parts     map[string]map[string]any `json:"parts"`
+	}
+	if err := json.Unmarshal([]byte(got.stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Cases != 4 || r.RootRight != 3 || r.Parts["heldout"]["cases"] != float64(2) {
+		t.Errorf("got %+v, want 4 cases, 3 right, 2 held out", r)
+	}
+	text := runCLI(t, "", "score", "--misses", "all", "../../plugin/score/testdata/mini")
+	for _, want := range []string{"globex/token_deliberate_miss", "heldout", "tuning"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, text.stdout)
+		}
+	}
+	if bad := runCLI(t, "", "score"); bad.code != exitUsage {
+		t.Errorf("score without DIR: exit %d, want %d", bad.code, exitUsage)
+	}
+	if bad := runCLI(t, "", "score", "--misses", "some", "x"); bad.code != exitUsage {
+		t.Errorf("score --misses some: exit %d, want %d", bad.code, exitUsage)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

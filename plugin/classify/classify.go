@@ -35,8 +35,7 @@ func ClassifyAs(endpoint Endpoint, req *Request, resp *Response, opts *Options) 
 func ClassifyDetected(d Detection, req *Request, resp *Response, opts *Options) Result {
 	r := Result{Endpoint: d.Endpoint, Why: d.Why}
 	if r.Endpoint == EndpointToken {
-		p := requestParams{req}
-		r.tokenGrant = p.has("refresh_token") || p.has("subject_token") || p.has("access_token") || p.has("fb_exchange_token")
+		r.tokenGrant = newRequestParams(req).has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken)
 	}
 	if (r.Endpoint == EndpointNone || r.Endpoint == "") && NeedsBody(resp.Status) && !resp.Unread {
 		body := decodeBody(resp, opts.maxBody())
@@ -323,7 +322,7 @@ func checkTokenSuccess(r *Result, f *oauthFields, req *Request, resp *Response, 
 	wantsOpenID := containsField(requested, openid) || (f.scope.kind == kindString && containsField(granted, openid))
 	// OpenID Connect Core §3.1.3.3: only the authorization-code grant must
 	// return an id_token; GitHub-style exchanges send code without grant_type.
-	codeGrant := string(grant) == grantAuthorizationCode || len(grant) == 0 && requestParams{req}.has("code")
+	codeGrant := string(grant) == grantAuthorizationCode || len(grant) == 0 && newRequestParams(req).has(pCode)
 	if wantsOpenID && !f.idToken.nonEmptyString() && codeGrant {
 		r.add(MissingIDToken)
 	}
@@ -545,6 +544,9 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	case status == 401:
 		root = resourceRoot(InvalidToken, sent)
 		r.Why.rule("status", "status", "")
+	case (status == 403 || status == 429) && headerValue(resp.Header, "X-Ratelimit-Remaining") == "0":
+		root = RateLimited // GitHub's secondary limits answer 403
+		r.Why.rule("ratelimit_remaining", "X-RateLimit-Remaining", "")
 	case status == 403 && ch.found:
 		root = InsufficientScope
 		r.Why.rule("challenge_403", "WWW-Authenticate", "")
@@ -569,7 +571,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 // tokenOrScope admits the causes a resource server's body may name.
 func tokenOrScope(c Code) bool {
 	switch c {
-	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce:
+	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited:
 		return true
 	}
 	return false

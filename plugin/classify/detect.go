@@ -49,41 +49,68 @@ func NeedsBody(status int) bool {
 }
 
 // paramKinds are the request parameters that name an endpoint on their own.
-var paramKinds = []struct {
+var paramKinds = [...]struct {
 	name string
+	bit  uint32
 	kind Endpoint
 }{
-	{"grant_type", EndpointToken},
-	{"response_type", EndpointAuthorize},
-	{"refresh_token", EndpointToken},
-	{"device_code", EndpointToken},
-	{"code_verifier", EndpointToken},
-	{"subject_token", EndpointToken},
+	{"grant_type", pGrantType, EndpointToken},
+	{"response_type", pResponseType, EndpointAuthorize},
+	{"refresh_token", pRefreshToken, EndpointToken},
+	{"device_code", pDeviceCode, EndpointToken},
+	{"code_verifier", pCodeVerifier, EndpointToken},
+	{"subject_token", pSubjectToken, EndpointToken},
 }
 
-// tokenPathSegments are the last path segments of token endpoints seen at
-// providers (lowercase): /oauth/token, /access_token (GitHub, Facebook),
-// /token.oauth2 (Ping), /oauth.v2.access (Slack), /accessToken
-// (LinkedIn, Apigee), /oauth20_token.srf (Microsoft accounts),
-// /-/oauth_token (Asana), /tokens/bearer (Intuit), /get_token (Yahoo).
-var tokenPathSegments = []string{
-	"token", "tokens", "access_token", "accesstoken", "oauth_token", "oauth-token", "get_token",
-	"token.oauth2", "oauth.access", "oauth.v2.access", "oauth.v2.user.access", "oauth20_token.srf",
-	"oauthgetaccesstoken", "oauth2token", "token.php", "access-token",
-}
+// segmentKinds map a lowercased last path segment to the endpoint it names
+// at the providers seen: /oauth/token, /access_token (GitHub, Facebook),
+// /token.oauth2 (Ping), /oauth.v2.access (Slack), /accessToken (LinkedIn,
+// Apigee), /oauth20_token.srf (Microsoft accounts), /-/oauth_token
+// (Asana), /tokens/bearer (Intuit), /get_token (Yahoo), /userinfo.
+var segmentKinds = func() map[string]Endpoint {
+	m := map[string]Endpoint{}
+	for kind, segs := range map[Endpoint][]string{
+		EndpointToken: {"token", "tokens", "access_token", "accesstoken", "oauth_token", "oauth-token", "get_token",
+			"token.oauth2", "oauth.access", "oauth.v2.access", "oauth.v2.user.access", "oauth20_token.srf",
+			"oauthgetaccesstoken", "oauth2token", "token.php", "access-token"},
+		EndpointIntrospect:          {"introspect", "introspection", "introspect.oauth2", "token_introspection", "tokenintrospection"},
+		EndpointRevoke:              {"revoke", "revocation", "revoke_token", "revoke-token", "revoke.oauth2", "revoketoken", "oauth.revoke", "auth.revoke"},
+		EndpointDeviceAuthorization: {"device_authorization", "devicecode", "device_code", "deviceauthorization", "device.oauth2", "device"},
+		EndpointAuthorize:           {"authorize", "authorization", "authorization.oauth2", "authorize.oauth2", "oauth2authorize", "auth", "oauth.authorize"},
+		EndpointResource:            {"userinfo", "tokeninfo", "me"},
+	} {
+		for _, s := range segs {
+			m[s] = kind
+		}
+	}
+	return m
+}()
 
-var (
-	introspectPathSegments = []string{"introspect", "introspection", "introspect.oauth2", "token_introspection", "tokenintrospection"}
-	revokePathSegments     = []string{"revoke", "revocation", "revoke_token", "revoke-token", "revoke.oauth2", "revoketoken", "oauth.revoke", "auth.revoke"}
-	authorizePathSegments  = []string{"authorize", "authorization", "authorization.oauth2", "authorize.oauth2", "oauth2authorize", "auth", "oauth.authorize"}
-	devicePathSegments     = []string{"device_authorization", "devicecode", "device_code", "deviceauthorization", "device.oauth2", "device"}
-	resourcePathSegments   = []string{"userinfo", "tokeninfo", "me"}
-)
+// segmentName returns the table's own copy of seg, so evidence never
+// points into a request buffer.
+var segmentNames = func() map[string]string {
+	m := map[string]string{}
+	for s := range segmentKinds {
+		m[s] = s
+	}
+	return m
+}()
+
+func segmentKind(seg []byte) (Endpoint, string) {
+	kind, ok := segmentKinds[string(seg)]
+	if !ok {
+		return EndpointNone, ""
+	}
+	return kind, segmentNames[string(seg)]
+}
 
 // pathKind reads the path's last segment (or the one before a version
 // segment or Intuit's "bearer"), case-insensitively.
 func pathKind(path string) (Endpoint, string) {
 	last, prev := lastSegments(path)
+	if len(last) == 0 || len(last) > 32 {
+		return EndpointNone, ""
+	}
 	if (isVersionSegment(last) || equalFold(last, "bearer") || equalFold(last, "code") || equalFold(last, "authorize")) && prev != "" {
 		switch {
 		case equalFold(last, "code") && (equalFold(prev, "device") || equalFold(prev, "devicecode")):
@@ -105,24 +132,14 @@ func pathKind(path string) (Endpoint, string) {
 			break
 		}
 	}
-	for _, group := range [...]struct {
-		segs []string
-		kind Endpoint
-	}{
-		{tokenPathSegments, EndpointToken},
-		{introspectPathSegments, EndpointIntrospect},
-		{revokePathSegments, EndpointRevoke},
-		{devicePathSegments, EndpointDeviceAuthorization},
-		{authorizePathSegments, EndpointAuthorize},
-		{resourcePathSegments, EndpointResource},
-	} {
-		for _, s := range group.segs {
-			if equalFold(last, s) {
-				return group.kind, s
-			}
-		}
+	if len(last) > 32 {
+		return EndpointNone, ""
 	}
-	return EndpointNone, ""
+	var buf [32]byte
+	for i := 0; i < len(last); i++ {
+		buf[i] = lower(last[i])
+	}
+	return segmentKind(buf[:len(last)])
 }
 
 // lastSegments returns the last two non-empty path segments.
@@ -173,37 +190,38 @@ var credentialSchemes = []string{"Bearer ", "DPoP ", "token ", "OAuth ", "Zoho-o
 
 // resourceCredential names how the request carried an access token.
 func resourceCredential(req *Request) string {
+	return credentialOf(req, newRequestParams(req), false)
+}
+
+// credentialOf names how the request carried an access token; with
+// orEmpty, a scheme sent with no token ("Bearer ") counts too.
+func credentialOf(req *Request, params requestParams, orEmpty bool) string {
 	if authz := headerValue(req.Header, "Authorization"); authz != "" {
 		for _, s := range credentialSchemes {
-			if hasPrefixFold(authz, s) && len(trimSpace(authz[len(s):])) > 0 {
-				return s[:len(s)-1]
+			name := s[:len(s)-1]
+			if hasPrefixFold(authz, s) && (orEmpty || len(trimSpace(authz[len(s):])) > 0) ||
+				orEmpty && equalFold(trimSpace(authz), name) {
+				return name
 			}
 		}
 	}
-	if headerValue(req.Header, "X-Shopify-Access-Token") != "" {
-		return "X-Shopify-Access-Token"
-	}
-	if _, ok := queryValue(req.RawQuery, "access_token"); ok {
+	switch {
+	case params.has(pAccessToken) && req.RawQuery != "" && queryHas(req.RawQuery, "access_token"):
 		return "access_token"
-	}
-	if _, ok := queryValue(req.RawQuery, "oauth_token"); ok {
+	case params.has(pOAuthToken) && queryHas(req.RawQuery, "oauth_token"):
 		return "oauth_token"
-	}
-	if _, ok := queryValue(req.RawQuery, "token"); ok && req.Method == http.MethodGet {
+	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
 		return "token" // Trello, many REST APIs: ?key=…&token=…
+	}
+	if len(req.Header["X-Shopify-Access-Token"]) > 0 {
+		return "X-Shopify-Access-Token"
 	}
 	return ""
 }
 
-// emptyCredential names a resource scheme sent with no token ("Bearer ").
-func emptyCredential(req *Request) string {
-	authz := headerValue(req.Header, "Authorization")
-	for _, s := range credentialSchemes {
-		if equalFold(trimSpace(authz), s[:len(s)-1]) || hasPrefixFold(authz, s) {
-			return s[:len(s)-1]
-		}
-	}
-	return ""
+func queryHas(q, name string) bool {
+	_, ok := queryValue(q, name)
+	return ok
 }
 
 func detectRequest(req *Request, status int, h http.Header, opts *Options, why *Why) Endpoint {
@@ -212,11 +230,11 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		return kind
 	}
 	pk, seg := pathKind(req.Path)
-	params := requestParams{req: req}
+	params := newRequestParams(req)
 
 	// Parameters that only one endpoint takes.
 	for _, p := range paramKinds {
-		if params.has(p.name) {
+		if params.has(p.bit) {
 			why.evidence("param", p.name)
 			if p.kind == EndpointToken && (pk == EndpointIntrospect || pk == EndpointRevoke) {
 				// token_type_hint=refresh_token style: the path knows better.
@@ -228,12 +246,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	}
 	// An authorization code with client credentials: a code exchange
 	// without grant_type (GitHub's documented request).
-	if params.has("code") && (params.has("client_id") || params.has("client_secret") || params.has("redirect_uri") ||
+	if params.has(pCode) && (params.has(pClientID) || params.has(pClientSecret) || params.has(pRedirectURI) ||
 		hasPrefixFold(headerValue(req.Header, "Authorization"), "Basic ")) && pk != EndpointAuthorize {
 		why.evidence("param", "code")
 		return EndpointToken
 	}
-	cred := resourceCredential(req)
+	cred := credentialOf(req, params, false)
 	switch pk {
 	case EndpointIntrospect, EndpointRevoke, EndpointDeviceAuthorization:
 		why.evidence("path", seg)
@@ -241,12 +259,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	case EndpointToken:
 		// A resource call that happens to end in /token carries a token
 		// and none of the token endpoint's parameters.
-		if cred == "" || params.has("client_id") || params.has("client_secret") || params.has("client_assertion") {
+		if cred == "" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) {
 			why.evidence("path", seg)
 			return pk
 		}
 	case EndpointAuthorize:
-		if req.Method == http.MethodGet || params.has("client_id") || params.has("redirect_uri") || params.has("scope") {
+		if req.Method == http.MethodGet || params.has(pClientID) || params.has(pRedirectURI) || params.has(pScope) {
 			why.evidence("path", seg)
 			return pk
 		}
@@ -255,7 +273,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		return pk
 	}
 	// Weaker: a word anywhere in the path, with a parameter to back it.
-	if params.has("token") {
+	if params.has(pToken) {
 		switch {
 		case containsFold(req.Path, "introspect"):
 			why.evidence("param", "token")
@@ -267,17 +285,20 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			return EndpointRevoke
 		}
 	}
-	if params.has("client_id") && containsFold(req.Path, "device") && req.Method == http.MethodPost {
+	if params.has(pClientID) && containsFold(req.Path, "device") && req.Method == http.MethodPost {
 		why.evidence("param", "client_id")
 		why.evidence("path", "device")
 		return EndpointDeviceAuthorization
 	}
 	if cred == "" {
-		cred = emptyCredential(req)
+		cred = credentialOf(req, params, true)
 	}
 	if cred != "" {
 		why.evidence("credentials", cred)
 		return EndpointResource
+	}
+	if status < 400 {
+		return EndpointNone // the response headers below speak only of errors
 	}
 	if wa := h["Www-Authenticate"]; len(wa) > 0 && hasOAuthChallenge(wa) {
 		why.evidence("challenge", "WWW-Authenticate")
@@ -326,19 +347,92 @@ func detectFromBody(f *oauthFields, why *Why) Endpoint {
 	return EndpointNone
 }
 
-// requestParams looks a parameter up in the query, a form body or a JSON
-// body, without allocating.
-type requestParams struct {
-	req *Request
+// The request parameters detection reads, as bits of requestParams.
+const (
+	pGrantType uint32 = 1 << iota
+	pResponseType
+	pRefreshToken
+	pDeviceCode
+	pCodeVerifier
+	pSubjectToken
+	pCode
+	pClientID
+	pClientSecret
+	pClientAssertion
+	pRedirectURI
+	pScope
+	pToken
+	pTokenTypeHint
+	pAccessToken
+	pFBExchangeToken
+	pOAuthToken
+)
+
+// paramBit maps a parameter name to its bit; 0 for the others.
+func paramBit(name string) uint32 {
+	switch name {
+	case "grant_type":
+		return pGrantType
+	case "response_type":
+		return pResponseType
+	case "refresh_token":
+		return pRefreshToken
+	case "device_code":
+		return pDeviceCode
+	case "code_verifier":
+		return pCodeVerifier
+	case "subject_token":
+		return pSubjectToken
+	case "code":
+		return pCode
+	case "client_id":
+		return pClientID
+	case "client_secret":
+		return pClientSecret
+	case "client_assertion":
+		return pClientAssertion
+	case "redirect_uri":
+		return pRedirectURI
+	case "scope":
+		return pScope
+	case "token":
+		return pToken
+	case "token_type_hint":
+		return pTokenTypeHint
+	case "access_token":
+		return pAccessToken
+	case "fb_exchange_token":
+		return pFBExchangeToken
+	case "oauth_token":
+		return pOAuthToken
+	}
+	return 0
 }
 
-func (p requestParams) has(name string) bool {
-	if _, ok := queryValue(p.req.RawQuery, name); ok {
-		return true
+// requestParams records which parameters a request carries, in the
+// query, a form body or a JSON body, gathered in one pass without
+// allocating.
+type requestParams struct {
+	set uint32
+}
+
+func newRequestParams(req *Request) requestParams {
+	var p requestParams
+	for q := req.RawQuery; len(q) > 0; {
+		var pair string
+		if amp := indexString(q, '&'); amp >= 0 {
+			pair, q = q[:amp], q[amp+1:]
+		} else {
+			pair, q = q, ""
+		}
+		if eq := indexString(pair, '='); eq >= 0 {
+			pair = pair[:eq]
+		}
+		p.mark(pair)
 	}
-	body := p.req.Body
+	body := req.Body
 	if len(body) == 0 {
-		return false
+		return p
 	}
 	start := skipSpace(body, 0)
 	if start < len(body) && body[start] == '{' {
@@ -346,20 +440,29 @@ func (p requestParams) has(name string) bool {
 		for {
 			key, _, _, ok := o.next()
 			if !ok {
-				return false
+				return p
 			}
-			if string(key) == name {
-				return true
-			}
+			p.mark(string(key))
 		}
 	}
-	mt := MediaType(p.req.Header)
+	mt := MediaType(req.Header)
 	if mt != "application/x-www-form-urlencoded" && (mt != "" || !looksLikeForm(body[start:])) {
-		return false
+		return p
 	}
-	_, ok := formValue(body, name)
-	return ok
+	pairs := formPairs{b: body}
+	for {
+		k, _, ok := pairs.next()
+		if !ok {
+			return p
+		}
+		p.mark(string(k))
+	}
 }
+
+func (p *requestParams) mark(name string) { p.set |= paramBit(name) }
+
+// has reports whether any of the parameters in bits is present.
+func (p requestParams) has(bits uint32) bool { return p.set&bits != 0 }
 
 func trimSpace(s string) string {
 	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {

@@ -210,19 +210,21 @@ func lookupVendor(code []byte) (Code, bool) {
 var graphCodes = map[int]Code{
 	// 1 (API unknown) and 100 (invalid parameter) name no cause; the
 	// message does ("Error validating client secret.").
-	100: InvalidRequest,
-	2:   TemporarilyUnavailable, // API service: temporary
-	4:   RateLimited,
-	17:  RateLimited,
-	32:  RateLimited,
-	613: RateLimited,
-	10:  InsufficientScope, // permission denied
-	102: InvalidToken,      // API session
-	190: InvalidToken,      // access token has expired or is invalid
-	463: InvalidToken,
-	467: InvalidToken,
-	101: InvalidClient,       // invalid application id
-	191: RedirectURIMismatch, // redirect_uri not allowed for the app
+	100:  InvalidRequest,
+	2:    TemporarilyUnavailable, // API service: temporary
+	4:    RateLimited,
+	17:   RateLimited,
+	32:   RateLimited,
+	613:  RateLimited,
+	10:   InsufficientScope, // permission denied
+	200:  InsufficientScope, // permissions error
+	2500: InvalidToken,      // an active access token must be used
+	102:  InvalidToken,      // API session
+	190:  InvalidToken,      // access token has expired or is invalid
+	463:  InvalidToken,
+	467:  InvalidToken,
+	101:  InvalidClient,       // invalid application id
+	191:  RedirectURIMismatch, // redirect_uri not allowed for the app
 }
 
 // twitterCodes maps X (Twitter) v1.1 {"errors":[{"code":N,…}]} codes.

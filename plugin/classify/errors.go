@@ -105,6 +105,39 @@ var entraCodes = map[int]Code{
 	50105:   AccessDenied,
 	70016:   AuthorizationPending,
 	70019:   ExpiredToken,
+	// More rows from https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+	700024:  InvalidClient, // client assertion not within its valid time range
+	700023:  InvalidClient, // client assertion audience or issuer is wrong
+	50012:   InvalidClient, // authentication failed (assertion)
+	700211:  InvalidClient, // no matching federated identity issuer
+	700212:  InvalidClient, // no matching federated identity audience
+	700213:  InvalidClient, // no matching federated identity subject
+	50146:   InvalidClient, // app-specific signing key required
+	900971:  RedirectURIMismatch,
+	50055:   InvalidGrant, // password expired
+	50053:   InvalidGrant, // account locked
+	50057:   InvalidGrant, // account disabled
+	50173:   InvalidGrant, // grant expired: password changed or token revoked
+	700084:  InvalidGrant, // SPA refresh token expired
+	700003:  InvalidGrant, // device object no longer exists
+	50089:   InvalidGrant, // flow token expired
+	70012:   ServerError,
+	90033:   TemporarilyUnavailable,
+	500011:  InvalidScope, // resource principal not found in the tenant
+	50001:   InvalidScope, // resource disabled or does not exist
+	28002:   InvalidScope,
+	28003:   InvalidScope,
+	700051:  UnsupportedResponseType,
+	50194:   UnauthorizedClient, // app not configured as multi-tenant
+	9002326: InvalidRequest,     // cross-origin token redemption only for SPAs
+	90009:   InvalidRequest,
+	50020:   AccessDenied,
+	90072:   AccessDenied,
+	500021:  AccessDenied,
+	65002:   InteractionRequired,
+	50158:   InteractionRequired,
+	50097:   InteractionRequired,
+	50078:   InteractionRequired,
 }
 
 // entraNumber returns the first AADSTS number in error_codes or the

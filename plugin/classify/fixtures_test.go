@@ -91,10 +91,13 @@ func BenchmarkFixtures(b *testing.B) {
 	}
 }
 
-// FuzzFixtureBodies mutates every fixture's response body under its
-// original request and headers.
+// FuzzFixtureBodies mutates every fixture's and corpus case's response
+// body under its original request and headers.
 func FuzzFixtureBodies(f *testing.F) {
-	cases := loadFixtures(f)
+	cases, err := rawhttp.LoadCorpus("testdata") // the fixtures and the whole public corpus
+	if err != nil {
+		f.Fatal(err)
+	}
 	for i, c := range cases {
 		f.Add(i, c.Response.Body)
 	}

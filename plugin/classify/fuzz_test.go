@@ -145,7 +145,7 @@ func FuzzFormParse(f *testing.F) {
 		_, _ = formValue(b, "grant_type")
 		_, _ = queryValue(string(b), "state")
 		_, _ = pathKind(string(b))
-		_ = requestParams{&Request{RawQuery: string(b), Body: b}}.has("code")
+		_ = newRequestParams(&Request{RawQuery: string(b), Body: b}).has(pCode)
 	})
 }
 

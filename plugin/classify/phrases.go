@@ -131,7 +131,8 @@ var Phrases = []Phrase{
 			"authorization header missing", "no token", "token is missing", "missing token", "jwt is missing",
 			"missing access token", "access token is missing", "no access token", "credentials missing", "credentials were not provided",
 			"no bearer token", "bearer token is missing", "missing bearer", "no credentials", "authentication credentials were not provided",
-			"no api key", "no auth token", "token not provided", "token required", "token was not provided", "access token must be"}},
+			"no api key", "no auth token", "token not provided", "token required", "token was not provided", "access token must be",
+			"authorization field missing", "authorization header required", "api key is missing", "no api key found"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// Generic wording: with a token sent, it was not accepted.
 	{"auth_required", MissingToken,
@@ -142,7 +143,7 @@ var Phrases = []Phrase{
 		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credentials", "api key", "authentication", "signature", "oauth"}, wordsBad},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"token_unauthorized", InvalidToken,
-		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed"}},
+		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised"}},
 		EndpointResource, false, "aws api gateway, kong", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 
 	// Client not allowed this flow.

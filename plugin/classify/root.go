@@ -55,8 +55,8 @@ func mayRefine(code, words Code) bool {
 // Evidence is one signal behind a decision: what kind of signal, and its
 // value (a table entry or a slice of the request path: never a secret).
 type Evidence struct {
-	Kind  string // "route", "path", "param", "header", "response field", "challenge", "status"
-	Value string
+	Kind  string `json:"kind"` // "route", "path", "param", "credentials", "header", "response field", "challenge", "status", "given"
+	Value string `json:"value"`
 }
 
 // Why records how the classifier decided, for explain and the log line.
@@ -129,7 +129,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	for _, text := range [...]struct {
 		from string
 		b    []byte
-	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw}} {
+	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw}, {"error", errorWords(f)}} {
 		p := phraseMatch(text.b, endpoint)
 		if p == nil {
 			continue
@@ -161,6 +161,15 @@ func (r *Result) adjust(c Code) Code {
 		return InvalidGrant
 	}
 	return adjustForEndpoint(c, r.Endpoint)
+}
+
+// errorWords returns the error field when it holds words rather than a
+// code (Tyk's {"error":"Key not authorised"}).
+func errorWords(f *oauthFields) []byte {
+	if f.err.kind == kindString && indexByte(f.err.raw, ' ') >= 0 {
+		return f.err.raw
+	}
+	return nil
 }
 
 // firstTerm returns the first group's term found in text, for explain.

@@ -1,5 +1,7 @@
 package classify
 
+import "bytes"
+
 // Allocation-free scanners for the bodies the classifier reads: a JSON
 // object's top-level fields, form-encoded pairs and query strings. They
 // validate as they go and never index past the input.
@@ -447,6 +449,9 @@ func unescapeForm(raw []byte) []byte {
 // containsFold reports whether s contains the ASCII-lowercase needle,
 // ignoring ASCII case in s.
 func containsFold[T string | []byte](s T, needle string) bool {
+	if b, ok := any(s).([]byte); ok && len(b) > 64 {
+		return indexFold(b, needle) >= 0
+	}
 	n := len(needle)
 	if n == 0 {
 		return true
@@ -468,6 +473,52 @@ func containsFold[T string | []byte](s T, needle string) bool {
 		}
 	}
 	return false
+}
+
+// indexFold is containsFold's search for long bodies: it jumps between
+// occurrences of the needle's first byte (either case) with IndexByte.
+func indexFold(s []byte, needle string) int {
+	n := len(needle)
+	if n == 0 {
+		return 0
+	}
+	lo, up := needle[0], needle[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - ('a' - 'A')
+	}
+	nextLo, nextUp := -2, -2
+	for i := 0; i+n <= len(s); {
+		if nextLo < i && nextLo != -1 {
+			if k := bytes.IndexByte(s[i:], lo); k >= 0 {
+				nextLo = i + k
+			} else {
+				nextLo = -1
+			}
+		}
+		if up != lo && nextUp < i && nextUp != -1 {
+			if k := bytes.IndexByte(s[i:], up); k >= 0 {
+				nextUp = i + k
+			} else {
+				nextUp = -1
+			}
+		}
+		at := nextLo
+		if up != lo && nextUp >= 0 && (at < 0 || nextUp < at) {
+			at = nextUp
+		}
+		if at < 0 || at+n > len(s) {
+			return -1
+		}
+		j := 1
+		for j < n && lower(s[at+j]) == needle[j] {
+			j++
+		}
+		if j == n {
+			return at
+		}
+		i = at + 1
+	}
+	return -1
 }
 
 // hasPrefixFold reports whether s starts with the ASCII prefix, any case.
