@@ -72,7 +72,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		reqCopy, respCopy := req, resp // keeps req and resp on the stack on the normal path
 		result = testClassify(detected.Endpoint, &reqCopy, &respCopy, &api.opts)
 	} else {
-		result = classify.ClassifyDetected(detected, &req, &resp, &api.opts)
+		result = classify.ClassifyDetected(&detected, &req, &resp, &api.opts)
 	}
 	if api.err != nil {
 		result = result.With(classify.PluginMisconfigured)

@@ -251,6 +251,61 @@ var exchanges = []exchange{
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"ok":true}`)},
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
+	// Rules written from provider docs rather than corpus captures.
+	{
+		name: "spring authorization server names the redirect_uri parameter", source: "https://docs.spring.io/spring-authorization-server/reference/protocol-endpoints.html",
+		req:  formPost("/oauth2/token", authCodeRequest+"&client_id=demo"),
+		resp: jsonResp("400", `{"error_description":"OAuth 2.0 Parameter: redirect_uri","error":"invalid_request","error_uri":"https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
+		name: "league oauth2-server hint", source: "https://github.com/thephpleague/oauth2-server/blob/master/src/Exception/OAuthServerException.php",
+		req:  formPost("/oauth/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-refresh-0001&client_id=1"),
+		resp: jsonResp("400", `{"error":"invalid_request","error_description":"The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.","hint":"Cannot decrypt the refresh token","message":"The request is missing a required parameter"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "error field holding words (Tyk)", source: "https://tyk.io/docs/api-management/troubleshooting-debugging/",
+		req:  Request{Method: "GET", Path: "/orders", Header: hdr("Authorization", "Bearer PLACEHOLDER-key-0001")},
+		resp: jsonResp("403", `{"error": "Key not authorised"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "github secondary rate limit with 403", source: "https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api",
+		req:  Request{Method: "GET", Path: "/repos/o/r/issues", Header: hdr("Authorization", "token gho_PLACEHOLDER00000")},
+		resp: jsonResp("403", `{"message":"You have exceeded a secondary rate limit.","documentation_url":"https://docs.github.com/rest"}`, "X-Ratelimit-Remaining", "0"),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{RateLimited},
+	},
+	{
+		name: "google error page spells the RFC code", source: "https://developers.google.com/identity/protocols/oauth2/web-server#authorization-errors",
+		req:  Request{Method: "GET", Path: "/o/oauth2/v2/auth", RawQuery: "client_id=x&response_type=code&scope=email", Header: hdr()},
+		resp: Response{Status: 403, Header: hdr("Content-Type", "text/html; charset=utf-8"), Body: []byte(`<html><body><h1>Access blocked: This app's request is invalid</h1><p>Error 403: access_denied</p></body></html>`)},
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{AccessDenied},
+	},
+	{
+		name: "entra wrapper number before the specific one", source: "https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
+		req:  formPost("/common/oauth2/v2.0/token", authCodeRequest+"&client_id=demo"),
+		resp: jsonResp("400", `{"error":"invalid_grant","error_description":"AADSTS70002: Error validating credentials. AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[70002,54005]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "rfc boilerplate does not name a redirect mismatch", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:  formPost("/oauth2/token", authCodeRequest+"&client_id=demo"),
+		resp: jsonResp("400", `{"error":"invalid_grant","error_description":"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "waf challenge served with 200 at a token endpoint", source: "https://docs.aws.amazon.com/waf/latest/developerguide/waf-captcha-and-challenge.html",
+		req:  formPost("/oauth2/token", "grant_type=client_credentials&client_id=demo&client_secret=PLACEHOLDER-secret-9"),
+		resp: Response{Status: 202, Header: hdr("Content-Type", "text/html", "X-Amzn-Waf-Action", "challenge"), Body: []byte(`<html><script>window.awsWafCookieDomainList = [];</script></html>`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{EdgeBlocked, HTMLErrorPage},
+	},
+	{
+		name: "503 with Retry-After and an RFC server_error", source: "https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3",
+		req:  formPost("/oauth/token", "grant_type=client_credentials"),
+		resp: jsonResp("503", `{"error":"server_error"}`, "Retry-After", "30"),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{TemporarilyUnavailable},
+	},
 	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},

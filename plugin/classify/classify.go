@@ -20,20 +20,28 @@ const (
 
 // Classify detects the endpoint kind and classifies the response.
 func Classify(req *Request, resp *Response, opts *Options) Result {
-	return ClassifyDetected(DetectExchange(req, resp.Status, resp.Header, opts), req, resp, opts)
+	var r Result
+	r.Endpoint = detectRequest(req, resp.Status, resp.Header, opts, &r.Why)
+	classifyDetected(&r, req, resp, opts)
+	return r
 }
 
 // ClassifyAs classifies the response as one from the given endpoint kind.
 func ClassifyAs(endpoint Endpoint, req *Request, resp *Response, opts *Options) Result {
 	d := Detection{Endpoint: endpoint}
 	d.Why.evidence("given", string(endpoint))
-	return ClassifyDetected(d, req, resp, opts)
+	return ClassifyDetected(&d, req, resp, opts)
 }
 
 // ClassifyDetected classifies the response of an exchange DetectExchange
 // placed. When it placed nothing and NeedsBody holds, the body decides.
-func ClassifyDetected(d Detection, req *Request, resp *Response, opts *Options) Result {
+func ClassifyDetected(d *Detection, req *Request, resp *Response, opts *Options) Result {
 	r := Result{Endpoint: d.Endpoint, Why: d.Why}
+	classifyDetected(&r, req, resp, opts)
+	return r
+}
+
+func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	if r.Endpoint == EndpointToken {
 		r.tokenGrant = newRequestParams(req).has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken)
 	}
@@ -46,20 +54,19 @@ func ClassifyDetected(d Detection, req *Request, resp *Response, opts *Options) 
 	case EndpointNone, "":
 		r.Endpoint = EndpointNone
 		r.Verdict = VerdictOK
-		return r
+		return
 	case EndpointAuthorize:
-		classifyAuthorize(&r, req, resp, opts)
+		classifyAuthorize(r, req, resp, opts)
 	case EndpointResource:
-		classifyResource(&r, req, resp, opts)
+		classifyResource(r, req, resp, opts)
 	default:
-		classifyJSONEndpoint(&r, req, resp, opts)
+		classifyJSONEndpoint(r, req, resp, opts)
 	}
 	var suppress map[Code]bool
 	if opts != nil {
 		suppress = opts.Suppress
 	}
 	r.finish(suppress)
-	return r
 }
 
 // classifyJSONEndpoint covers the endpoints that answer with JSON: token,
@@ -233,14 +240,21 @@ func classifyPage(r *Result, page []byte, resp *Response, format int) {
 	status := resp.Status
 	edge := edgeOf(resp.Header, page)
 	var phrase *Phrase
+	var literal string
 	if status >= 400 && status < 500 && status != 429 && !edge.byPage {
-		phrase = phraseMatch(page, r.Endpoint)
+		if phrase = phraseMatch(page, r.Endpoint); phrase == nil {
+			literal = pageErrorCode(page)
+		}
 	}
 	var root Code
 	switch {
 	case phrase != nil:
 		root = adjustForEndpoint(phrase.Cause, r.Endpoint)
 		r.Why.rule(phrase.Rule, "page", phrase.firstTerm(page))
+	case literal != "":
+		// The IdP's page names the RFC error ("Error 403: access_denied").
+		root = adjustForEndpoint(errorCodes[literal], r.Endpoint)
+		r.Why.rule("page_error_code", "page", literal)
 	case edge.name != "":
 		r.Why.rule("edge_page", "page", edge.name)
 		switch {
@@ -566,6 +580,24 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if status == 401 && !ch.found {
 		r.add(MissingWWWAuthenticate)
 	}
+}
+
+// pageErrorCodes are the registered codes an IdP's error page may spell
+// out, most specific first.
+var pageErrorCodes = [...]string{
+	"redirect_uri_mismatch", "invalid_client", "unauthorized_client", "invalid_scope", "access_denied",
+	"unsupported_response_type", "invalid_grant", "interaction_required", "login_required", "consent_required",
+	"invalid_request", "server_error", "temporarily_unavailable",
+}
+
+// pageErrorCode returns the first registered code a page spells out, or "".
+func pageErrorCode(page []byte) string {
+	for _, c := range pageErrorCodes {
+		if containsFold(page, c) {
+			return c
+		}
+	}
+	return ""
 }
 
 // tokenOrScope admits the causes a resource server's body may name.

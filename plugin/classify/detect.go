@@ -62,46 +62,107 @@ var paramKinds = [...]struct {
 	{"subject_token", pSubjectToken, EndpointToken},
 }
 
-// segmentKinds map a lowercased last path segment to the endpoint it names
+// The last path segments of OAuth endpoints (segmentKind), as the providers
 // at the providers seen: /oauth/token, /access_token (GitHub, Facebook),
 // /token.oauth2 (Ping), /oauth.v2.access (Slack), /accessToken (LinkedIn,
 // Apigee), /oauth20_token.srf (Microsoft accounts), /-/oauth_token
 // (Asana), /tokens/bearer (Intuit), /get_token (Yahoo), /userinfo.
-var segmentKinds = func() map[string]Endpoint {
-	m := map[string]Endpoint{}
-	for kind, segs := range map[Endpoint][]string{
-		EndpointToken: {"token", "tokens", "access_token", "accesstoken", "oauth_token", "oauth-token", "get_token",
-			"token.oauth2", "oauth.access", "oauth.v2.access", "oauth.v2.user.access", "oauth20_token.srf",
-			"oauthgetaccesstoken", "oauth2token", "token.php", "access-token"},
-		EndpointIntrospect:          {"introspect", "introspection", "introspect.oauth2", "token_introspection", "tokenintrospection"},
-		EndpointRevoke:              {"revoke", "revocation", "revoke_token", "revoke-token", "revoke.oauth2", "revoketoken", "oauth.revoke", "auth.revoke"},
-		EndpointDeviceAuthorization: {"device_authorization", "devicecode", "device_code", "deviceauthorization", "device.oauth2", "device"},
-		EndpointAuthorize:           {"authorize", "authorization", "authorization.oauth2", "authorize.oauth2", "oauth2authorize", "auth", "oauth.authorize"},
-		EndpointResource:            {"userinfo", "tokeninfo", "me"},
-	} {
-		for _, s := range segs {
-			m[s] = kind
-		}
-	}
-	return m
-}()
-
-// segmentName returns the table's own copy of seg, so evidence never
-// points into a request buffer.
-var segmentNames = func() map[string]string {
-	m := map[string]string{}
-	for s := range segmentKinds {
-		m[s] = s
-	}
-	return m
-}()
-
+// segmentKind maps a lowercased segment to its endpoint and the table's
+// own copy of the name, so evidence never points into a request buffer.
 func segmentKind(seg []byte) (Endpoint, string) {
-	kind, ok := segmentKinds[string(seg)]
-	if !ok {
-		return EndpointNone, ""
+	switch string(seg) {
+	case "token":
+		return EndpointToken, "token"
+	case "tokens":
+		return EndpointToken, "tokens"
+	case "access_token":
+		return EndpointToken, "access_token"
+	case "accesstoken":
+		return EndpointToken, "accesstoken"
+	case "oauth_token":
+		return EndpointToken, "oauth_token"
+	case "oauth-token":
+		return EndpointToken, "oauth-token"
+	case "get_token":
+		return EndpointToken, "get_token"
+	case "token.oauth2":
+		return EndpointToken, "token.oauth2"
+	case "oauth.access":
+		return EndpointToken, "oauth.access"
+	case "oauth.v2.access":
+		return EndpointToken, "oauth.v2.access"
+	case "oauth.v2.user.access":
+		return EndpointToken, "oauth.v2.user.access"
+	case "oauth20_token.srf":
+		return EndpointToken, "oauth20_token.srf"
+	case "oauthgetaccesstoken":
+		return EndpointToken, "oauthgetaccesstoken"
+	case "oauth2token":
+		return EndpointToken, "oauth2token"
+	case "token.php":
+		return EndpointToken, "token.php"
+	case "access-token":
+		return EndpointToken, "access-token"
+	case "introspect":
+		return EndpointIntrospect, "introspect"
+	case "introspection":
+		return EndpointIntrospect, "introspection"
+	case "introspect.oauth2":
+		return EndpointIntrospect, "introspect.oauth2"
+	case "token_introspection":
+		return EndpointIntrospect, "token_introspection"
+	case "tokenintrospection":
+		return EndpointIntrospect, "tokenintrospection"
+	case "revoke":
+		return EndpointRevoke, "revoke"
+	case "revocation":
+		return EndpointRevoke, "revocation"
+	case "revoke_token":
+		return EndpointRevoke, "revoke_token"
+	case "revoke-token":
+		return EndpointRevoke, "revoke-token"
+	case "revoke.oauth2":
+		return EndpointRevoke, "revoke.oauth2"
+	case "revoketoken":
+		return EndpointRevoke, "revoketoken"
+	case "oauth.revoke":
+		return EndpointRevoke, "oauth.revoke"
+	case "auth.revoke":
+		return EndpointRevoke, "auth.revoke"
+	case "device_authorization":
+		return EndpointDeviceAuthorization, "device_authorization"
+	case "devicecode":
+		return EndpointDeviceAuthorization, "devicecode"
+	case "device_code":
+		return EndpointDeviceAuthorization, "device_code"
+	case "deviceauthorization":
+		return EndpointDeviceAuthorization, "deviceauthorization"
+	case "device.oauth2":
+		return EndpointDeviceAuthorization, "device.oauth2"
+	case "device":
+		return EndpointDeviceAuthorization, "device"
+	case "authorize":
+		return EndpointAuthorize, "authorize"
+	case "authorization":
+		return EndpointAuthorize, "authorization"
+	case "authorization.oauth2":
+		return EndpointAuthorize, "authorization.oauth2"
+	case "authorize.oauth2":
+		return EndpointAuthorize, "authorize.oauth2"
+	case "oauth2authorize":
+		return EndpointAuthorize, "oauth2authorize"
+	case "auth":
+		return EndpointAuthorize, "auth"
+	case "oauth.authorize":
+		return EndpointAuthorize, "oauth.authorize"
+	case "userinfo":
+		return EndpointResource, "userinfo"
+	case "tokeninfo":
+		return EndpointResource, "tokeninfo"
+	case "me":
+		return EndpointResource, "me"
 	}
-	return kind, segmentNames[string(seg)]
+	return EndpointNone, ""
 }
 
 // pathKind reads the path's last segment (or the one before a version
@@ -190,33 +251,37 @@ var credentialSchemes = []string{"Bearer ", "DPoP ", "token ", "OAuth ", "Zoho-o
 
 // resourceCredential names how the request carried an access token.
 func resourceCredential(req *Request) string {
-	return credentialOf(req, newRequestParams(req), false)
+	cred, _ := credentialOf(req, newRequestParams(req))
+	return cred
 }
 
-// credentialOf names how the request carried an access token; with
-// orEmpty, a scheme sent with no token ("Bearer ") counts too.
-func credentialOf(req *Request, params requestParams, orEmpty bool) string {
+// credentialOf names how the request carried an access token, and
+// separately a scheme sent with no token at all ("Bearer ").
+func credentialOf(req *Request, params requestParams) (cred, empty string) {
 	if authz := headerValue(req.Header, "Authorization"); authz != "" {
 		for _, s := range credentialSchemes {
 			name := s[:len(s)-1]
-			if hasPrefixFold(authz, s) && (orEmpty || len(trimSpace(authz[len(s):])) > 0) ||
-				orEmpty && equalFold(trimSpace(authz), name) {
-				return name
+			switch {
+			case hasPrefixFold(authz, s) && len(trimSpace(authz[len(s):])) > 0:
+				return name, ""
+			case hasPrefixFold(authz, s) || equalFold(trimSpace(authz), name):
+				return "", name
 			}
 		}
+		return "", ""
 	}
 	switch {
-	case params.has(pAccessToken) && req.RawQuery != "" && queryHas(req.RawQuery, "access_token"):
-		return "access_token"
+	case params.has(pAccessToken) && queryHas(req.RawQuery, "access_token"):
+		return "access_token", ""
 	case params.has(pOAuthToken) && queryHas(req.RawQuery, "oauth_token"):
-		return "oauth_token"
+		return "oauth_token", ""
 	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
-		return "token" // Trello, many REST APIs: ?key=…&token=…
+		return "token", "" // Trello, many REST APIs: ?key=…&token=…
 	}
 	if len(req.Header["X-Shopify-Access-Token"]) > 0 {
-		return "X-Shopify-Access-Token"
+		return "X-Shopify-Access-Token", ""
 	}
-	return ""
+	return "", ""
 }
 
 func queryHas(q, name string) bool {
@@ -251,7 +316,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("param", "code")
 		return EndpointToken
 	}
-	cred := credentialOf(req, params, false)
+	cred, emptyCred := credentialOf(req, params)
 	switch pk {
 	case EndpointIntrospect, EndpointRevoke, EndpointDeviceAuthorization:
 		why.evidence("path", seg)
@@ -291,7 +356,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		return EndpointDeviceAuthorization
 	}
 	if cred == "" {
-		cred = credentialOf(req, params, true)
+		cred = emptyCred
 	}
 	if cred != "" {
 		why.evidence("credentials", cred)

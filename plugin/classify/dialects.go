@@ -129,6 +129,15 @@ var VendorCodes = []vendorCode{
 	{"invalid_callback", RedirectURIMismatch, "wso2-is", "https://is.docs.wso2.com/en/latest/references/troubleshoot/oauth-errors/"},
 	{"invalid_origin", RedirectURIMismatch, "kanidm", "https://kanidm.github.io/kanidm/stable/integrations/oauth2.html"},
 
+	// Salesforce token endpoint.
+	{"inactive_user", InvalidGrant, "salesforce", "https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm"},
+	{"inactive_org", InvalidGrant, "salesforce", "https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm"},
+	{"invalid_app_access", AccessDenied, "salesforce", "https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm"},
+
+	// PayPal REST: {"name":"AUTHENTICATION_FAILURE",…}.
+	{"AUTHENTICATION_FAILURE", InvalidToken, "paypal", "https://developer.paypal.com/api/rest/responses/"},
+	{"NOT_AUTHORIZED", InsufficientScope, "paypal", "https://developer.paypal.com/api/rest/responses/"},
+
 	// HTTP reason phrases used as the error code (Spring Boot's default
 	// error body, Kong, many hand-written servers): only the status's
 	// family; a message may name the root.
@@ -284,7 +293,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.subjectOwner = val
 		}
 	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
-		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode":
+		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name":
 		switch val.kind {
 		case kindObject: // OneLogin's {"status":{"error":true,"message":…}}
 			if depth < 4 {
@@ -306,8 +315,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 				}
 			}
 		}
-	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title",
-		"error_message", "errorMessage", "description", "error_description", "error_msg":
+	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
+		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			v.msg, v.msgFromCode = val, false
 		}

@@ -141,20 +141,43 @@ var entraCodes = map[int]Code{
 }
 
 // entraNumber returns the first AADSTS number in error_codes or the
-// description, or 0.
+// description that the table knows ("AADSTS70002: Error validating
+// credentials. AADSTS54005: …already redeemed": the second names the
+// root), else the first one, else 0.
 func entraNumber(f *oauthFields) int {
+	first := 0
+	note := func(n int) bool {
+		if first == 0 {
+			first = n
+		}
+		_, ok := entraCodes[n]
+		return ok
+	}
 	if f.errorCodes.kind == kindArray {
-		if n := firstNumber(f.errorCodes.raw); n != 0 {
-			return n
+		b := f.errorCodes.raw
+		for i := 0; i < len(b); {
+			if b[i] < '0' || b[i] > '9' {
+				i++
+				continue
+			}
+			n := firstNumber(b[i:])
+			if note(n) {
+				return n
+			}
+			for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+				i++
+			}
 		}
 	}
 	desc := f.description.raw
 	for i := 0; i+6 < len(desc); i++ {
 		if desc[i] == 'A' && string(desc[i:i+6]) == "AADSTS" {
-			return firstNumber(desc[i+6:])
+			if n := firstNumber(desc[i+6:]); note(n) {
+				return n
+			}
 		}
 	}
-	return 0
+	return first
 }
 
 // firstNumber parses the first run of digits in b (at most 9).

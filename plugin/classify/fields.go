@@ -139,7 +139,8 @@ func (f *oauthFields) set(key []byte, v value) {
 		f.description = v
 	case "error_codes":
 		f.errorCodes = v
-	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg":
+	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
+		"Detail", "hint":
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}

@@ -30,7 +30,7 @@ var (
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already",
-		"been used", "was used", "reused", "redeemed", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be"}
+		"been used", "was used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be"}
 )
 
 // Phrases is the phrase table, in precedence order.
@@ -49,7 +49,8 @@ var Phrases = []Phrase{
 		[][]string{wordsRedirect, wordsMismatch},
 		"", true, "keycloak, okta, entra, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"},
 	{"callback_mismatch_page", RedirectURIMismatch,
-		[][]string{{"callback url mismatch", "redirect_uri_mismatch", "redirect uri mismatch", "invalid redirect", "domain of this url isn't included"}},
+		[][]string{{"callback url mismatch", "redirect_uri_mismatch", "redirect uri mismatch", "invalid redirect", "domain of this url isn't included",
+			"parameter: redirect_uri"}},
 		"", false, "auth0, google, facebook", "https://auth0.com/docs/authenticate/login/auth0-universal-login/error-pages"},
 
 	// Grant type wording: missing, not allowed for this client, unknown.
@@ -124,6 +125,12 @@ var Phrases = []Phrase{
 		[][]string{{"scope"}, {"invalid", "unknown", "not allowed", "not permitted", "not valid", "unsupported", "not supported",
 			"malformed", "not authorized", "not granted", "exceed", "not recognized", "does not exist", "isn't valid", "not available", "not match"}},
 		"", false, "keycloak, entra, auth0", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// At a token endpoint the token in question is the grant being
+	// redeemed (X: "Value passed for the token was invalid.").
+	{"token_grant_bad", InvalidGrant,
+		[][]string{{"token", "code"}, wordsBad},
+		EndpointToken, false, "x, twitch", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// Resource servers: no token, or a token that is not accepted.
 	{"token_absent", MissingToken,
