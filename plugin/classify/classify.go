@@ -43,7 +43,7 @@ func ClassifyDetected(d *Detection, req *Request, resp *Response, opts *Options)
 
 func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	if r.Endpoint == EndpointToken {
-		r.tokenGrant = newRequestParams(req).has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken)
+		r.tokenGrant = newRequestParams(req).has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
 	}
 	if (r.Endpoint == EndpointNone || r.Endpoint == "") && NeedsBody(resp.Status) && !resp.Unread {
 		body := decodeBody(resp, opts.maxBody())
@@ -94,7 +94,7 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 	f := parseFields(body.b, mt, body.truncated)
 	success := resp.Status >= 200 && resp.Status < 300
 
-	if f.hasError() {
+	if f.hasError() || f.vendor.errorish && !f.accessToken.present() {
 		classifyError(r, &f, mt, resp)
 		return
 	}
@@ -527,7 +527,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		switch f.format {
 		case formatJSON, formatJSONArray, formatForm:
-			if status < 300 && !f.okFalse && !f.err.present() {
+			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish {
 				return // a success: not Slack's or VK's error envelope
 			}
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {

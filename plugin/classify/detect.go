@@ -99,8 +99,6 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "oauthgetaccesstoken"
 	case "oauth2token":
 		return EndpointToken, "oauth2token"
-	case "token.php":
-		return EndpointToken, "token.php"
 	case "access-token":
 		return EndpointToken, "access-token"
 	case "introspect":
@@ -190,6 +188,14 @@ func pathKind(path string) (Endpoint, string) {
 	for _, prefix := range [...]string{"oauth-", "oauth2-", "oauth2_"} {
 		if len(last) > len(prefix) && hasPrefixFold(last, prefix) {
 			last = last[len(prefix):]
+			break
+		}
+	}
+	// Deezer's /oauth/access_token.php, WSO2's .do pages: the extension
+	// names the server's language, not the endpoint.
+	for _, ext := range [...]string{".php", ".json", ".do", ".aspx", ".jsp"} {
+		if len(last) > len(ext) && equalFold(last[len(last)-len(ext):], ext) {
+			last = last[:len(last)-len(ext)]
 			break
 		}
 	}

@@ -226,7 +226,6 @@ var graphCodes = map[int]Code{
 	32:   RateLimited,
 	613:  RateLimited,
 	10:   InsufficientScope, // permission denied
-	200:  InsufficientScope, // permissions error
 	2500: InvalidToken,      // an active access token must be used
 	102:  InvalidToken,      // API session
 	190:  InvalidToken,      // access token has expired or is invalid
@@ -260,9 +259,13 @@ type vendorFields struct {
 	// "field", "param" or "resource" ({"field":"code","code":"invalid"}).
 	subject, subjectOwner value
 	msgFromCode           bool
-	graph                 bool // a Graph API error (type OAuthException or fbtrace_id)
-	graphN                int  // the Graph error code
-	errorsN               int  // the first errors[].code number (X v1.1)
+	// errorish: the body carries a vendor error envelope without an
+	// "error" key (WeChat's {"errcode":40029,"errmsg":…}, Weibo's
+	// {"error_code":…}), even with status 200.
+	errorish bool
+	graph    bool // a Graph API error (type OAuthException or fbtrace_id)
+	graphN   int  // the Graph error code
+	errorsN  int  // the first errors[].code number (X v1.1)
 }
 
 func (v *vendorFields) addCode(val value) {
@@ -281,6 +284,12 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			// a code; a real message key met later still wins.
 			v.msg, v.msgFromCode = val, true
 			return
+		}
+	}
+	switch string(key) {
+	case "errcode", "error_code", "errorCode", "errmsg", "error_msg", "errors", "fault":
+		if depth == 0 && !(val.kind == kindNumber && string(val.raw) == "0") && val.kind != kindNull {
+			v.errorish = true // errcode 0 is WeChat's success
 		}
 	}
 	switch string(key) {
@@ -316,7 +325,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			}
 		}
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
-		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint":
+		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			v.msg, v.msgFromCode = val, false
 		}

@@ -77,7 +77,7 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 	case body[start] == '{':
 		f.format = formatJSON
 		f.scanJSON(body, truncated)
-	case body[start] == '<' || mediaType == "text/html" || mediaType == "application/xhtml+xml":
+	case body[start] == '<' || (mediaType == "text/html" || mediaType == "application/xhtml+xml") && !looksLikeForm(body[start:]):
 		f.format = formatHTML
 	case body[start] == '[':
 		f.format = formatBadJSON
@@ -140,7 +140,7 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "error_codes":
 		f.errorCodes = v
 	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
-		"Detail", "hint":
+		"Detail", "hint", "errmsg":
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}

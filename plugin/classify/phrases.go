@@ -79,7 +79,7 @@ var Phrases = []Phrase{
 	// Codes, refresh tokens and resource-owner credentials.
 	{"grant_bad", InvalidGrant,
 		[][]string{{"authorization code", "auth code", "authorization_code", "verification code", "the code", "code is", "code has",
-			"code was", "code passed", "invalid code", "code expired", "code not valid", "code_not_valid", "this code", "grant",
+			"code was", "code passed", "invalid code", "code been", "code expired", "code not valid", "code_not_valid", "this code", "grant",
 			"refresh token", "refresh_token", "device code", "user credentials", "username or password", "password",
 			"resource owner", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
 			"user does not exist", "user is disabled", "user account", "account is", "account has"}, wordsBad},
@@ -97,7 +97,7 @@ var Phrases = []Phrase{
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
 			"consumer key", "api key", "client is", "client does", "client was", "the client", "client_secret_",
-			"authorization header", "basic auth", "http basic"},
+			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
 				"doesn't exist", "missing", "not valid", "bad", "unauthorized", "isn't valid", "not recognized", "disabled",
 				"error validating", "required", "not provided", "could not", "cannot", "no client", "not registered",
@@ -166,7 +166,8 @@ var Phrases = []Phrase{
 
 	// The server's own state.
 	{"rate", RateLimited,
-		[][]string{{"rate limit", "too many requests", "throttl", "quota exceeded", "ratelimit", "too many attempts", "request limit"}},
+		[][]string{{"rate limit", "too many requests", "throttl", "quota exceeded", "ratelimit", "too many attempts", "request limit",
+			"limit exceeded", "quota limit", "limit reached"}},
 		"", false, "auth0, google", "https://www.rfc-editor.org/rfc/rfc6585#section-4"},
 	{"transient", TemporarilyUnavailable,
 		[][]string{{"temporarily", "try again", "retry later", "please retry", "timed out", "timeout", "overloaded",

@@ -146,7 +146,8 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		return "", false
 	}
 	// Auth0 answers a bad client secret with 401 access_denied "Unauthorized".
-	if code == AccessDenied && status == 401 && endpoint != EndpointAuthorize && endpoint != EndpointResource {
+	if code == AccessDenied && status == 401 && endpoint != EndpointAuthorize && endpoint != EndpointResource &&
+		containsFold(f.description.raw, "unauthorized") {
 		r.Why.rule("access_denied_401", "status", "")
 		return InvalidClient, true
 	}

@@ -152,6 +152,20 @@ func (r *Result) finish(suppress map[Code]bool) {
 		}
 		r.n = j
 	}
+	// The root is the worst cause: a client fails on an invalid one, not
+	// on the warning found before it. A stable partition keeps the order
+	// otherwise.
+	var sorted [MaxCauses]Code
+	k := 0
+	for pass := 0; pass < 2; pass++ {
+		for _, c := range r.causes[:r.n] {
+			if (SeverityOf(c) == SeverityInvalid) == (pass == 0) {
+				sorted[k] = c
+				k++
+			}
+		}
+	}
+	r.causes = sorted
 	r.Verdict = VerdictOK
 	for _, c := range r.causes[:r.n] {
 		switch SeverityOf(c) {
