@@ -115,6 +115,17 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			r.Why.rule(rule, "error", "")
 		}
 	}
+	if code == "" && f.err.kind == kindString {
+		// An unregistered snake_case code is words too:
+		// "invalid_client_secret" reads as "invalid client secret".
+		var buf [64]byte
+		if words := codeWords(f.err.raw, buf[:0]); words != nil {
+			if p := phraseMatch(words, endpoint); p != nil {
+				code, known = r.adjust(p.Cause), true
+				r.Why.rule(p.Rule, "error code words", p.firstTerm(words))
+			}
+		}
+	}
 	if code == "" {
 		if c, ok := headerCode(resp.Header); ok {
 			code, known = c, true
@@ -162,6 +173,30 @@ func (r *Result) adjust(c Code) Code {
 		return InvalidGrant
 	}
 	return adjustForEndpoint(c, r.Endpoint)
+}
+
+// codeWords spells a code like "invalid_client_secret" or
+// "tokenExpired" as words, into buf; nil when it is not code-shaped.
+func codeWords(code, buf []byte) []byte {
+	if len(code) < 4 || len(code) > cap(buf)/2 {
+		return nil
+	}
+	for i, c := range code {
+		switch {
+		case c == '_' || c == '-' || c == '.':
+			buf = append(buf, ' ')
+		case 'A' <= c && c <= 'Z':
+			if i > 0 && buf[len(buf)-1] != ' ' {
+				buf = append(buf, ' ')
+			}
+			buf = append(buf, c+'a'-'A')
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			buf = append(buf, c)
+		default:
+			return nil
+		}
+	}
+	return buf
 }
 
 // errorWords returns the error field when it holds words rather than a
