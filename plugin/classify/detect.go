@@ -547,7 +547,8 @@ func trimSpace(s string) string {
 
 // ResourceSuccessPeek is how much of a resource server's 2xx JSON or HTML
 // body is read: enough for Slack's {"ok":false,"error":"invalid_auth"},
-// VK's {"error":{…}} or an edge's block page sent with 200, and no more.
+// VK's {"error":{…}}, WeChat's {"errcode":…} as text/plain, or an edge's
+// block page sent with 200, and no more.
 const ResourceSuccessPeek = 1024
 
 // BodyWanted says how many bytes of the response body the classifier
@@ -566,7 +567,7 @@ func BodyWanted(d Detection, status int, h http.Header, opts *Options) int {
 		case status >= 400:
 			return opts.maxBody()
 		case status >= 200 && status < 300 && status != 204:
-			if mt := MediaType(h); isJSONMediaType(mt) || mt == "text/html" {
+			if mt := MediaType(h); isJSONMediaType(mt) || mt == "text/html" || mt == "text/plain" || mt == "text/javascript" {
 				return minInt(ResourceSuccessPeek, opts.maxBody())
 			}
 		}
