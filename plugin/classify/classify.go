@@ -45,7 +45,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	if r.Endpoint == EndpointToken {
 		r.tokenGrant = newRequestParams(req).has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
 	}
-	if (r.Endpoint == EndpointNone || r.Endpoint == "") && NeedsBody(resp.Status) && !resp.Unread {
+	if (r.Endpoint == EndpointNone || r.Endpoint == "") && (NeedsBody(resp.Status) || r.Why.candidate) && !resp.Unread {
 		body := decodeBody(resp, opts.maxBody())
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		r.Endpoint = detectFromBody(&f, &r.Why)

@@ -356,6 +356,9 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			return EndpointRevoke
 		}
 	}
+	if params.has(pToken) && req.Method == http.MethodPost {
+		why.candidate = true // Clerk's /oauth/token_info: "active" in the answer decides
+	}
 	if params.has(pClientID) && containsFold(req.Path, "device") && req.Method == http.MethodPost {
 		why.evidence("param", "client_id")
 		why.evidence("path", "device")
@@ -558,7 +561,7 @@ const ResourceSuccessPeek = 1024
 func BodyWanted(d Detection, status int, h http.Header, opts *Options) int {
 	switch d.Endpoint {
 	case EndpointNone, "":
-		if NeedsBody(status) {
+		if NeedsBody(status) || d.Why.candidate {
 			return opts.maxBody()
 		}
 		return 0

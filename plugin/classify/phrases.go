@@ -91,6 +91,12 @@ var Phrases = []Phrase{
 			{"not found", "unknown", "invalid", "not enabled", "not allowed", "does not exist", "not valid", "not registered", "within domain"}},
 		"", false, "auth0, entra", "https://www.rfc-editor.org/rfc/rfc8707#section-2"},
 
+	// The resource owner's account is switched off.
+	{"account_disabled", AccessDenied,
+		[][]string{{"user disabled", "account disabled", "user is disabled", "account is disabled", "account locked",
+			"account is locked", "user blocked", "user is blocked", "blocked user", "account suspended"}},
+		"", false, "firebase, auth0", "https://firebase.google.com/docs/reference/rest/auth#section-refresh-token"},
+
 	// The client is not who it says: unknown, wrong or expired secret, bad assertion.
 	{"client_auth", InvalidClient,
 		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",

@@ -67,6 +67,9 @@ type Why struct {
 	// ("error", "error_description", "message", "page", "status", …);
 	// Term is the table term that matched, if a phrase rule did.
 	Rule, From, Term string
+	// candidate: the request carries an OAuth parameter that names no
+	// endpoint on its own (token): the response body may decide.
+	candidate bool
 }
 
 func (w *Why) evidence(kind, value string) {
@@ -115,17 +118,6 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			r.Why.rule(rule, "error", "")
 		}
 	}
-	if code == "" && f.err.kind == kindString {
-		// An unregistered snake_case code is words too:
-		// "invalid_client_secret" reads as "invalid client secret".
-		var buf [64]byte
-		if words := codeWords(f.err.raw, buf[:0]); words != nil {
-			if p := phraseMatch(words, endpoint); p != nil {
-				code, known = r.adjust(p.Cause), true
-				r.Why.rule(p.Rule, "error code words", p.firstTerm(words))
-			}
-		}
-	}
 	if code == "" {
 		if c, ok := headerCode(resp.Header); ok {
 			code, known = c, true
@@ -137,11 +129,19 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		r.Why.rule("status_word", "status", "")
 	}
 	// The words, in order of authority.
+	var buf [64]byte
 	for _, text := range [...]struct {
 		from string
 		b    []byte
 	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw}, {"error", errorWords(f)}} {
-		p := phraseMatch(text.b, endpoint)
+		b := text.b
+		if indexByte(b, ' ') < 0 {
+			// Firebase's "message":"TOKEN_EXPIRED": a code in a message field.
+			if words := codeWords(b, buf[:0]); words != nil {
+				b = words
+			}
+		}
+		p := phraseMatch(b, endpoint)
 		if p == nil {
 			continue
 		}
@@ -149,9 +149,29 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		if code == "" || mayRefine(code, words) {
 			code = words
 			known = known || f.err.kind != kindString
-			r.Why.rule(p.Rule, text.from, p.firstTerm(text.b))
+			r.Why.rule(p.Rule, text.from, p.firstTerm(b))
 		}
 		break
+	}
+	if code == "" {
+		// Last, an unregistered snake_case code is words too:
+		// "invalid_client_secret" reads as "invalid client secret",
+		// Supabase's nested "bad_jwt" as "bad jwt".
+		var buf [64]byte
+		for i := -1; i < f.vendor.n && code == ""; i++ {
+			raw := f.err.raw
+			if i >= 0 {
+				raw = f.vendor.codes[i].raw
+			} else if f.err.kind != kindString {
+				continue
+			}
+			if words := codeWords(raw, buf[:0]); words != nil {
+				if p := phraseMatch(words, endpoint); p != nil {
+					code, known = r.adjust(p.Cause), true
+					r.Why.rule(p.Rule, "error code words", p.firstTerm(words))
+				}
+			}
+		}
 	}
 	if code == "" {
 		return "", false
@@ -186,7 +206,7 @@ func codeWords(code, buf []byte) []byte {
 		case c == '_' || c == '-' || c == '.':
 			buf = append(buf, ' ')
 		case 'A' <= c && c <= 'Z':
-			if i > 0 && buf[len(buf)-1] != ' ' {
+			if i > 0 && 'a' <= code[i-1] && code[i-1] <= 'z' { // camelCase, not ALL_CAPS
 				buf = append(buf, ' ')
 			}
 			buf = append(buf, c+'a'-'A')
