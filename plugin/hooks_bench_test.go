@@ -44,3 +44,51 @@ func BenchmarkResponseHookTokenError(b *testing.B) {
 		OAuthCheckResponse(nil, res, r)
 	}
 }
+
+// What the wider detection costs traffic that turns out not to be OAuth,
+// or to be an ordinary resource success (docs/benchmarks.md).
+
+// BenchmarkResponseHookUndetected400: a non-OAuth API's 400 is read (up to
+// the cap) because its body might carry an OAuth error; it carries none,
+// so nothing is labelled.
+func BenchmarkResponseHookUndetected400(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	r := httptest.NewRequest("GET", "/api/orders/42?expand=items", nil)
+	standin.SetDefinition(r, &standin.APIDefinition{APIID: "bench"})
+	body := []byte(`{"message":"validation failed","fields":["quantity"]}`)
+	res := &http.Response{StatusCode: 400, Header: http.Header{"Content-Type": {"application/json"}}}
+	reader := bytes.NewReader(body)
+	res.Body = io.NopCloser(reader)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		reader.Reset(body)
+		res.Body = io.NopCloser(reader)
+		OAuthCheckResponse(nil, res, r)
+		if len(r.Header.Values(HeaderCause)) != 0 {
+			b.Fatal("a non-OAuth 400 was labelled")
+		}
+	}
+}
+
+// BenchmarkResponseHookResourceSuccess: a resource server's 2xx JSON is
+// peeked (at most classify.ResourceSuccessPeek bytes) for Slack-style
+// {"ok":false} errors; a real success is not labelled.
+func BenchmarkResponseHookResourceSuccess(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	r := httptest.NewRequest("GET", "/api/orders/42", nil)
+	r.Header.Set("Authorization", "Bearer PLACEHOLDER-bench-token-000001")
+	standin.SetDefinition(r, &standin.APIDefinition{APIID: "bench"})
+	body := bytes.Repeat([]byte(`{"id":42,"items":[1,2,3]},`), 40) // about 1 KB
+	body = append(append([]byte(`[`), body...), []byte(`{}]`)...)
+	res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}
+	reader := bytes.NewReader(body)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		reader.Reset(body)
+		res.Body = io.NopCloser(reader)
+		OAuthCheckResponse(nil, res, r)
+		if len(r.Header.Values(HeaderCause)) != 0 {
+			b.Fatal("a resource success was labelled")
+		}
+	}
+}

@@ -490,10 +490,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 		return
 	}
+	var body decodedBody
+	var f oauthFields
 	if !resp.Unread {
+		body = decodeBody(resp, opts.maxBody())
+		f = parseFields(body.b, MediaType(resp.Header), body.truncated)
 		// An edge's own page in front of the resource server.
-		body := decodeBody(resp, opts.maxBody())
-		if f := parseFields(body.b, MediaType(resp.Header), body.truncated); f.format == formatHTML || f.format == formatText {
+		if f.format == formatHTML || f.format == formatText {
 			if edge := edgeOf(resp.Header, body.b); edge.byPage || edge.challenge {
 				classifyPage(r, body.b, resp, f.format)
 				return
@@ -523,8 +526,6 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	}
 	var root Code
 	if !resp.Unread {
-		body := decodeBody(resp, opts.maxBody())
-		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		switch f.format {
 		case formatJSON, formatJSONArray, formatForm:
 			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish {

@@ -81,6 +81,9 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 		f.format = formatHTML
 	case body[start] == '[':
 		f.format = formatBadJSON
+		if truncated {
+			break // a cut array proves nothing; error arrays are short
+		}
 		if kind, next, ok := skipValue(body, start, 0); ok && kind == kindArray && skipSpace(body, next) == len(body) {
 			f.format = formatJSONArray
 			f.vendor.scanArray(body[start:next], 0)
