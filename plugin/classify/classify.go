@@ -506,7 +506,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if status >= 500 {
 		return
 	}
-	sent := resourceCredential(req) != ""
+	sent := resourceCredential(req, status) != ""
 	ch := oauthChallenge(resp.Header["Www-Authenticate"])
 	if ch.errorCode != "" && status >= 400 {
 		r.Why.rule("challenge_error", "WWW-Authenticate", "")

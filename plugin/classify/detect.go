@@ -256,14 +256,14 @@ func isVersionSegment(s string) bool {
 var credentialSchemes = []string{"Bearer ", "DPoP ", "token ", "OAuth ", "Zoho-oauthtoken "}
 
 // resourceCredential names how the request carried an access token.
-func resourceCredential(req *Request) string {
-	cred, _ := credentialOf(req, newRequestParams(req))
+func resourceCredential(req *Request, status int) string {
+	cred, _ := credentialOf(req, newRequestParams(req), status)
 	return cred
 }
 
 // credentialOf names how the request carried an access token, and
 // separately a scheme sent with no token at all ("Bearer ").
-func credentialOf(req *Request, params requestParams) (cred, empty string) {
+func credentialOf(req *Request, params requestParams, status int) (cred, empty string) {
 	if authz := headerValue(req.Header, "Authorization"); authz != "" {
 		for _, s := range credentialSchemes {
 			name := s[:len(s)-1]
@@ -284,11 +284,21 @@ func credentialOf(req *Request, params requestParams) (cred, empty string) {
 	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
 		return "token", "" // Trello, many REST APIs: ?key=…&token=…
 	}
-	if len(req.Header["X-Shopify-Access-Token"]) > 0 {
-		return "X-Shopify-Access-Token", ""
+	if status < 400 && status != 0 {
+		return "", "" // spare successes the header lookups; only errors need them
+	}
+	for _, name := range tokenHeaders {
+		if len(req.Header[name]) > 0 {
+			return name, ""
+		}
 	}
 	return "", ""
 }
+
+// tokenHeaders carry access tokens (or API keys) outside Authorization:
+// Shopify, Amazon SP-API, BigCommerce and OpenStack, Azure API Management.
+var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token",
+	"Access-Token", "Ocp-Apim-Subscription-Key", "X-Api-Key"}
 
 func queryHas(q, name string) bool {
 	_, ok := queryValue(q, name)
@@ -322,7 +332,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("param", "code")
 		return EndpointToken
 	}
-	cred, emptyCred := credentialOf(req, params)
+	cred, emptyCred := credentialOf(req, params, status)
 	switch pk {
 	case EndpointIntrospect, EndpointRevoke, EndpointDeviceAuthorization:
 		why.evidence("path", seg)

@@ -255,6 +255,7 @@ type vendorFields struct {
 	codes [maxVendorCodes]value
 	n     int
 	msg   value // the first message found in a nested shape
+	msg2  value // a second, often more specific one (Amazon "details")
 	// subject is what a validation-style error says is wrong: its
 	// "field", "param" or "resource" ({"field":"code","code":"invalid"}).
 	subject, subjectOwner value
@@ -335,6 +336,9 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 	case "fbtrace_id":
 		v.graph = true
 	case "errors", "details", "error", "fault", "data", "meta":
+		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
+			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
+		}
 		switch {
 		case depth >= 4:
 		case val.kind == kindObject:

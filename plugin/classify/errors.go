@@ -236,7 +236,8 @@ func rootFromStatus(status int, endpoint Endpoint) Code {
 		return InvalidClient
 	case status == 403:
 		return AccessDenied
-	case status == 400:
+	case status == 400, status == 405, status == 406, status == 411, status == 413, status == 415, status == 422:
+		// The request itself was refused: method, media type, size, shape.
 		return InvalidRequest
 	case status >= 300:
 		return UnexpectedStatus

@@ -124,7 +124,7 @@ var Phrases = []Phrase{
 			"additional_authorization_required", "additional authorization"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
-		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain"},
+		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have", "doesn't have"},
 			{"scope", "permission", "privilege"}},
 		"", false, "bitbucket, strava, github", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_bad", InvalidScope,
@@ -153,7 +153,8 @@ var Phrases = []Phrase{
 			"no authentication", "not authenticated", "login required", "please authenticate", "not logged in", "must be authenticated"}},
 		EndpointResource, false, "github, linear", "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api"},
 	{"token_bad", InvalidToken,
-		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credentials", "api key", "authentication", "signature", "oauth"}, wordsBad},
+		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credentials", "api key", "authentication", "signature", "oauth",
+			"subscription key", "access key", "key"}, wordsBad},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"token_unauthorized", InvalidToken,
 		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised"}},
@@ -200,6 +201,14 @@ func isBoilerplate(sentence []byte) bool {
 	return false
 }
 
+// phraseUnless lists, per rule, words that keep the row from matching a
+// sentence: "access token is missing or invalid" is not about a missing
+// token when one was sent.
+var phraseUnless = map[string][]string{
+	"token_absent":  {"invalid", "expired", "revoked", "malformed"},
+	"auth_required": {"invalid", "expired", "revoked", "malformed"},
+}
+
 // phraseMatch is the first phrase row that matches text, for endpoint.
 func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
 	if len(text) == 0 {
@@ -213,12 +222,21 @@ func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
 		for rest := text; len(rest) > 0; {
 			var sentence []byte
 			sentence, rest = nextSentence(rest)
-			if p.matches(sentence) && !(p.NotListed && listed(sentence, p.Groups[0])) && !isBoilerplate(sentence) {
+			if p.matches(sentence) && !(p.NotListed && listed(sentence, p.Groups[0])) && !isBoilerplate(sentence) && !p.unless(sentence) {
 				return p
 			}
 		}
 	}
 	return nil
+}
+
+func (p *Phrase) unless(sentence []byte) bool {
+	for _, w := range phraseUnless[p.Rule] {
+		if containsWordFold(sentence, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Phrase) matches(sentence []byte) bool {

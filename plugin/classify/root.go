@@ -118,12 +118,6 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			r.Why.rule(rule, "error", "")
 		}
 	}
-	if code == "" {
-		if c, ok := headerCode(resp.Header); ok {
-			code, known = c, true
-			r.Why.rule("error_type_header", "X-Amzn-ErrorType", "")
-		}
-	}
 	if code == statusWord {
 		code = rootFromStatus(status, endpoint)
 		r.Why.rule("status_word", "status", "")
@@ -133,7 +127,8 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	for _, text := range [...]struct {
 		from string
 		b    []byte
-	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw}, {"error", errorWords(f)}} {
+	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw},
+		{"nested details", f.vendor.msg2.raw}, {"error", errorWords(f)}} {
 		b := text.b
 		if indexByte(b, ' ') < 0 {
 			// Firebase's "message":"TOKEN_EXPIRED": a code in a message field.
@@ -152,6 +147,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			r.Why.rule(p.Rule, text.from, p.firstTerm(b))
 		}
 		break
+	}
+	if code == "" { // a header code is weaker than the body's words
+		if c, ok := headerCode(resp.Header); ok {
+			code, known = c, true
+			r.Why.rule("error_type_header", "X-Amzn-ErrorType", "")
+		}
 	}
 	if code == "" {
 		// Last, an unregistered snake_case code is words too:
