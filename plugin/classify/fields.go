@@ -38,9 +38,6 @@ type oauthFields struct {
 	errorCodes  value // "error_codes": Microsoft Entra's AADSTS numbers
 	message     value // "message" / "error_message": message-only shapes
 
-	// Nested {"error":{"code":…,"message":…,"status":…}} shapes.
-	nestedCode, nestedMessage, nestedStatus value
-
 	// Vendor dialects (dialects.go): every code-like string and number
 	// found in the usual places, most specific first, so the dialect
 	// tables can read them without knowing each shape.
@@ -179,25 +176,7 @@ func (f *oauthFields) set(key []byte, v value) {
 	}
 }
 
-func (f *oauthFields) scanNested(obj []byte) {
-	inner := newJSONObject(obj)
-	for {
-		key, val, kind, ok := inner.next()
-		if !ok {
-			return
-		}
-		v := value{raw: val, kind: kind}
-		switch string(key) {
-		case "code":
-			f.nestedCode = v
-		case "message":
-			f.nestedMessage = v
-		case "status":
-			f.nestedStatus = v
-		}
-		f.vendor.field(key, v, 1)
-	}
-}
+func (f *oauthFields) scanNested(obj []byte) { f.vendor.scan(obj, 1) }
 
 // looksLikeForm accepts bodies like "error=x&error_description=y": a
 // token key followed by '=' and only form-safe bytes on the first line.
