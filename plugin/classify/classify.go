@@ -48,7 +48,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	if (r.Endpoint == EndpointNone || r.Endpoint == "") && (NeedsBody(resp.Status) || r.Why.candidate) && !resp.Unread {
 		body := decodeBody(resp, opts.maxBody())
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
-		r.Endpoint = detectFromBody(&f, &r.Why)
+		r.Endpoint = detectFromBody(&f, body.b, resp.Header, &r.Why)
 	}
 	switch r.Endpoint {
 	case EndpointNone, "":
@@ -416,6 +416,19 @@ func hasNoStore(h http.Header) bool {
 // carrying code or error (RFC 6749 §4.1.2), or a page.
 func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 	status := resp.Status
+	if e := requestParam(req, "error"); e != "" && requestParam(req, "state") != "" && requestParam(req, "response_type") == "" {
+		// The client's redirect URI received an error from the IdP: that
+		// error is the root, whatever the client's own page says.
+		f := oauthFields{format: formatJSON, err: value{raw: []byte(e), kind: kindString},
+			description: value{raw: []byte(requestParam(req, "error_description")), kind: kindString}}
+		root, known := chooseRoot(r, &f, resp)
+		if !known || root == "" {
+			root = UnrecognizedError
+		}
+		r.add(root)
+		r.Why.rule("callback_error", "request error", "")
+		return
+	}
 	if status >= 300 && status < 400 {
 		loc := headerValue(resp.Header, "Location")
 		u, err := url.Parse(loc)
@@ -504,6 +517,18 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 	}
 	if status >= 500 {
+		// The resource server's own failures are not OAuth's business,
+		// unless it says so in OAuth's words (Gravitee's
+		// {"message":"temporarily_unavailable"} with a Bearer challenge).
+		for _, v := range [...]value{f.err, f.message} {
+			if v.kind == kindString {
+				if c, ok := errorCodes[string(v.raw)]; ok && (c == ServerError || c == TemporarilyUnavailable) {
+					r.add(transient(r, c, resp))
+					r.Why.rule("error_code", "error", "")
+					return
+				}
+			}
+		}
 		return
 	}
 	sent := resourceCredential(req, status) != ""
@@ -604,7 +629,7 @@ func pageErrorCode(page []byte) string {
 // tokenOrScope admits the causes a resource server's body may name.
 func tokenOrScope(c Code) bool {
 	switch c {
-	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited:
+	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited, InteractionRequired:
 		return true
 	}
 	return false

@@ -181,6 +181,9 @@ func pathKind(path string) (Endpoint, string) {
 			last = prev
 		}
 	}
+	if (equalFold(last, "exchange") || equalFold(last, "refresh")) && containsFold(prev, "token") {
+		return EndpointToken, "token/exchange" // Plaid's /item/public_token/exchange, /token/refresh
+	}
 	if equalFold(last, "oauth") && equalFold(prev, "dialog") { // Facebook's /dialog/oauth
 		return EndpointAuthorize, "/dialog/oauth"
 	}
@@ -284,6 +287,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
 		return "token", "" // Trello, many REST APIs: ?key=…&token=…
 	}
+	if params.has(pAccessToken) && len(req.Body) > 0 && !params.has(pGrantType) {
+		return "access_token", "" // RFC 6750 §2.2, and Plaid's JSON bodies
+	}
 	if status < 400 && status != 0 {
 		return "", "" // spare successes the header lookups; only errors need them
 	}
@@ -325,6 +331,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			return p.kind
 		}
 	}
+	// The authorization response arriving at the client's redirect URI
+	// (oauth2-proxy's /oauth2/callback?error=access_denied&state=…).
+	if req.Method == http.MethodGet && params.has(pState) && params.has(pError) {
+		why.evidence("param", "error")
+		return EndpointAuthorize
+	}
 	// An authorization code with client credentials: a code exchange
 	// without grant_type (GitHub's documented request).
 	if params.has(pCode) && (params.has(pClientID) || params.has(pClientSecret) || params.has(pRedirectURI) ||
@@ -345,7 +357,10 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			return pk
 		}
 	case EndpointAuthorize:
-		if req.Method == http.MethodGet || params.has(pClientID) || params.has(pRedirectURI) || params.has(pScope) {
+		// A bare "/auth" is also oauth2-proxy's auth_request endpoint and
+		// many login APIs: it needs an authorization request's parameters.
+		weak := seg == "auth"
+		if !weak && req.Method == http.MethodGet || params.has(pClientID) || params.has(pRedirectURI) || params.has(pScope) {
 			why.evidence("path", seg)
 			return pk
 		}
@@ -401,7 +416,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 
 // detectFromBody places an exchange by the response body's own shape,
 // when nothing in the request or headers did.
-func detectFromBody(f *oauthFields, why *Why) Endpoint {
+func detectFromBody(f *oauthFields, body []byte, h http.Header, why *Why) Endpoint {
 	switch {
 	case f.accessToken.nonEmptyString() && (f.tokenType.present() || f.expiresIn.present()):
 		why.evidence("response field", "access_token")
@@ -422,6 +437,13 @@ func detectFromBody(f *oauthFields, why *Why) Endpoint {
 			return EndpointResource
 		}
 		return EndpointToken
+	case f.format == formatHTML || f.format == formatText:
+		// An edge's block or challenge page in front of an API: the
+		// edge refused the call before any OAuth could happen.
+		if e := edgeOf(h, body); e.byPage || e.challenge {
+			why.evidence("response field", "edge page")
+			return EndpointResource
+		}
 	case f.err.kind == kindObject || f.format == formatJSONArray:
 		if c, _ := f.vendor.root(); c == InvalidToken || c == InsufficientScope || c == MissingToken {
 			why.evidence("response field", "vendor error")
@@ -450,6 +472,8 @@ const (
 	pAccessToken
 	pFBExchangeToken
 	pOAuthToken
+	pState
+	pError
 )
 
 // paramBit maps a parameter name to its bit; 0 for the others.
@@ -489,6 +513,10 @@ func paramBit(name string) uint32 {
 		return pFBExchangeToken
 	case "oauth_token":
 		return pOAuthToken
+	case "state":
+		return pState
+	case "error":
+		return pError
 	}
 	return 0
 }

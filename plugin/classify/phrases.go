@@ -103,7 +103,8 @@ var Phrases = []Phrase{
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
 			"consumer key", "api key", "client is", "client does", "client was", "the client", "client_secret_",
-			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid"},
+			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid",
+			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
 				"doesn't exist", "missing", "not valid", "bad", "unauthorized", "isn't valid", "not recognized", "disabled",
 				"error validating", "required", "not provided", "could not", "cannot", "no client", "not registered",
@@ -124,7 +125,8 @@ var Phrases = []Phrase{
 			"additional_authorization_required", "additional authorization"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
-		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have", "doesn't have"},
+		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have",
+			"doesn't have", "has no", "have no"},
 			{"scope", "permission", "privilege"}},
 		"", false, "bitbucket, strava, github", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_bad", InvalidScope,
@@ -137,6 +139,12 @@ var Phrases = []Phrase{
 	{"token_grant_bad", InvalidGrant,
 		[][]string{{"token", "code"}, wordsBad},
 		EndpointToken, false, "x, twitch", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// A signed request whose signature (not its token) is wrong: the
+	// request is malformed (TrueLayer, Open Banking, HTTP message signatures).
+	{"request_signature", InvalidRequest,
+		[][]string{{"request signature", "signature header", "http signature", "message signature", "jws signature", "x-jws-signature"}, wordsBad},
+		"", false, "truelayer, open banking", "https://www.rfc-editor.org/rfc/rfc9421"},
 
 	// Resource servers: no token, or a token that is not accepted.
 	{"token_absent", MissingToken,
