@@ -421,12 +421,15 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		// error is the root, whatever the client's own page says.
 		f := oauthFields{format: formatJSON, err: value{raw: []byte(e), kind: kindString},
 			description: value{raw: []byte(requestParam(req, "error_description")), kind: kindString}}
-		root, known := chooseRoot(r, &f, resp)
-		if !known || root == "" {
-			root = UnrecognizedError
+		if root, known := chooseRoot(r, &f, resp); root != "" {
+			r.add(root)
+			if !known {
+				r.add(UnrecognizedError)
+			}
+		} else {
+			r.add(UnrecognizedError)
+			r.Why.rule("callback_error", "request error", "")
 		}
-		r.add(root)
-		r.Why.rule("callback_error", "request error", "")
 		return
 	}
 	if status >= 300 && status < 400 {
@@ -449,13 +452,17 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 			return // a hop to the login page, not the authorization response
 		}
 		if e := params.Get(errParam); e != "" {
-			f := oauthFields{format: formatJSON, err: value{raw: []byte(e), kind: kindString},
-				description: value{raw: []byte(params.Get(descParam)), kind: kindString}}
-			root, known := chooseRoot(r, &f, resp)
-			if !known || root == "" {
-				root = UnrecognizedError
+			desc := params.Get(descParam)
+			if desc == "" {
+				desc = params.Get("message") // Tink: error=TEMPORARY_ERROR&message=…
 			}
+			f := oauthFields{format: formatJSON, err: value{raw: []byte(e), kind: kindString},
+				description: value{raw: []byte(desc), kind: kindString}}
+			root, known := chooseRoot(r, &f, resp)
 			r.add(root)
+			if !known || root == "" {
+				r.add(UnrecognizedError) // the words named the root; the code is still unknown
+			}
 		}
 		wantState := requestParam(req, "state")
 		if wantState != "" && params.Get("state") != wantState {

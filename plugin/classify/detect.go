@@ -337,6 +337,13 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("param", "error")
 		return EndpointAuthorize
 	}
+	// An authorization request without response_type (Tink Link, old
+	// Facebook dialogs): client_id and redirect_uri in a GET's query.
+	if req.Method == http.MethodGet && params.has(pClientID) && params.has(pRedirectURI) && !params.has(pCode) &&
+		queryHas(req.RawQuery, "client_id") && queryHas(req.RawQuery, "redirect_uri") {
+		why.evidence("param", "redirect_uri")
+		return EndpointAuthorize
+	}
 	// An authorization code with client credentials: a code exchange
 	// without grant_type (GitHub's documented request).
 	if params.has(pCode) && (params.has(pClientID) || params.has(pClientSecret) || params.has(pRedirectURI) ||

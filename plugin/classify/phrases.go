@@ -67,7 +67,8 @@ var Phrases = []Phrase{
 
 	// The resource owner said no (or let it lapse): access_denied, not the grant.
 	{"owner_denied", AccessDenied,
-		[][]string{{"denied", "declined", "rejected the", "did not approve", "refused"}, {"user", "resource owner", "end-user", "consent"}},
+		[][]string{{"denied", "declined", "rejected the", "did not approve", "refused", "cancelled", "canceled", "aborted"},
+			{"user", "resource owner", "end-user", "consent"}},
 		"", false, "auth0, rfc 8628", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 
 	// PKCE: the verifier does not match the challenge.
