@@ -212,7 +212,10 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 		return
 	case formatJSON, formatJSONArray:
 		root, _ := chooseRoot(r, f, resp)
-		if root == "" || status >= 500 && root != TemporarilyUnavailable && root != RateLimited {
+		byCode := r.Why.Rule == "vendor_code" || r.Why.Rule == "error_code"
+		if root == "" || status >= 500 && root != TemporarilyUnavailable && root != RateLimited && !byCode {
+			// A 5xx stays a server fault unless a code in the body names
+			// the cause (Keyrock's 500 {"name":"invalid_grant",…}).
 			root = statusRoot(r, resp)
 		}
 		r.add(root)

@@ -212,7 +212,10 @@ func lookupVendor(code []byte) (Code, bool) {
 	for i, c := range code {
 		buf[i] = lower(c)
 	}
-	c, ok := vendorCodeIndex[string(buf[:len(code)])]
+	if c, ok := vendorCodeIndex[string(buf[:len(code)])]; ok {
+		return c, true
+	}
+	c, ok := errorCodes[string(buf[:len(code)])] // Yelp's "INVALID_GRANT"
 	return c, ok
 }
 
@@ -306,7 +309,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.subjectOwner = val
 		}
 	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
-		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name":
+		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id":
 		switch val.kind {
 		case kindObject: // OneLogin's {"status":{"error":true,"message":…}}
 			if depth < 4 {

@@ -26,7 +26,7 @@ var (
 	wordsRedirect = []string{"redirect_uri", "redirect uri", "redirect url", "redirect_url", "redirecturi",
 		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url"}
 	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
-		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted",
+		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already",
@@ -215,6 +215,7 @@ func isBoilerplate(sentence []byte) bool {
 // token when one was sent.
 var phraseUnless = map[string][]string{
 	"token_absent":  {"invalid", "expired", "revoked", "malformed"},
+	"scope_lacking": {"parameter"}, // "Missing required parameter: scope" is a malformed request
 	"auth_required": {"invalid", "expired", "revoked", "malformed"},
 }
 
