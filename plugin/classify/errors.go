@@ -205,7 +205,9 @@ func nextSentence(b []byte) (sentence, rest []byte) {
 		switch b[i] {
 		case '\n', '\r':
 			return b[:i], b[i+1:]
-		case ';':
+		case ';', '<', '>':
+			// HTML tags end a sentence too: a page's text nodes are read
+			// one by one, not as one line of markup.
 			return b[:i], b[i+1:]
 		case '.', '!', '?':
 			if b[i] == '.' && (i < 2 || b[i-2] == '.' || b[i-2] == ' ' || b[i-2] == '(') && i > 0 && b[i-1] != ' ' {
