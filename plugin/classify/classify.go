@@ -137,7 +137,9 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 		r.add(FormEncodedResponse)
 	case formatJSON:
 		if !isJSONMediaType(mt) {
-			r.add(WrongContentType)
+			// After the field checks: a success with no access_token is
+			// broken first, mislabelled second (Alipay's text/html JSON).
+			defer r.add(WrongContentType)
 		}
 	}
 	switch r.Endpoint {
@@ -569,7 +571,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
 				root = c
 			}
-		case formatText:
+		case formatText, formatHTML:
 			if p := phraseMatch(body.b, EndpointResource); p != nil && tokenOrScope(p.Cause) && status >= 400 {
 				root = p.Cause
 				r.Why.rule(p.Rule, "body", p.firstTerm(body.b))
@@ -594,7 +596,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	case status == 401:
 		root = resourceRoot(InvalidToken, sent)
 		r.Why.rule("status", "status", "")
-	case (status == 403 || status == 429) && headerValue(resp.Header, "X-Ratelimit-Remaining") == "0":
+	case (status == 403 || status == 429) && rateLimitSpent(resp.Header):
 		root = RateLimited // GitHub's secondary limits answer 403
 		r.Why.rule("ratelimit_remaining", "X-RateLimit-Remaining", "")
 	case status == 403 && ch.found:
@@ -634,6 +636,18 @@ func pageErrorCode(page []byte) string {
 		}
 	}
 	return ""
+}
+
+// rateLimitSpent reads the remaining-requests headers of GitHub
+// (X-RateLimit-Remaining), Canvas (X-Rate-Limit-Remaining: 0.0) and the
+// IETF draft (RateLimit-Remaining).
+func rateLimitSpent(h http.Header) bool {
+	for _, k := range [...]string{"X-Ratelimit-Remaining", "X-Rate-Limit-Remaining", "Ratelimit-Remaining"} {
+		if v := headerValue(h, k); v != "" {
+			return strings.Trim(v, "0.") == "" && strings.ContainsRune(v, '0')
+		}
+	}
+	return false
 }
 
 // tokenOrScope admits the causes a resource server's body may name.

@@ -271,13 +271,12 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 		for _, s := range credentialSchemes {
 			name := s[:len(s)-1]
 			switch {
-			case hasPrefixFold(authz, s) && len(trimSpace(authz[len(s):])) > 0:
+			case hasPrefixFold(authz, s) && !placeholderToken(trimSpace(authz[len(s):])):
 				return name, ""
 			case hasPrefixFold(authz, s) || equalFold(trimSpace(authz), name):
-				return "", name
+				return "", name // "Bearer ", "Bearer null": a client bug, no token at all
 			}
 		}
-		return "", ""
 	}
 	switch {
 	case params.has(pAccessToken) && queryHas(req.RawQuery, "access_token"):
@@ -301,10 +300,16 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	return "", ""
 }
 
+// placeholderToken is what a client sends when it has no token: nothing,
+// or the string form of a missing value.
+func placeholderToken(t string) bool {
+	return t == "" || t == "null" || t == "undefined" || t == "None" || t == "nil"
+}
+
 // tokenHeaders carry access tokens (or API keys) outside Authorization:
 // Shopify, Amazon SP-API, BigCommerce and OpenStack, Azure API Management.
 var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token",
-	"Access-Token", "Ocp-Apim-Subscription-Key", "X-Api-Key"}
+	"Access-Token", "Ocp-Apim-Subscription-Key", "X-Api-Key", "Apikey"}
 
 func queryHas(q, name string) bool {
 	_, ok := queryValue(q, name)

@@ -294,7 +294,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	}
 	switch string(key) {
-	case "errcode", "error_code", "errorCode", "errmsg", "error_msg", "errors", "fault":
+	case "errcode", "error_code", "errorCode", "errmsg", "error_msg", "errors", "fault", "error_response":
 		if depth == 0 && !(val.kind == kindNumber && string(val.raw) == "0") && val.kind != kindNull {
 			v.errorish = true // errcode 0 is WeChat's success
 		}
@@ -309,7 +309,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.subjectOwner = val
 		}
 	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
-		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id":
+		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id", "sub_code":
 		switch val.kind {
 		case kindObject: // OneLogin's {"status":{"error":true,"message":…}}
 			if depth < 4 {
@@ -332,7 +332,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			}
 		}
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
-		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg":
+		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			v.msg, v.msgFromCode = val, false
 		}
@@ -341,7 +341,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "fbtrace_id":
 		v.graph = true
-	case "errors", "details", "error", "fault", "data", "meta":
+	case "errors", "details", "error", "fault", "data", "meta", "error_response":
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
 			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
 		}

@@ -55,7 +55,7 @@ var Phrases = []Phrase{
 
 	// Grant type wording: missing, not allowed for this client, unknown.
 	{"grant_type_missing", InvalidRequest,
-		[][]string{{"grant_type", "grant type"}, {"missing", "required", "must be provided", "not provided"}},
+		[][]string{{"grant_type", "grant type"}, {"missing", "required", "must be provided", "not provided", "no grant type", "no grant_type"}},
 		"", false, "rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"},
 	{"grant_type_not_allowed", UnauthorizedClient,
 		[][]string{{"grant_type", "grant type", "granttype", "flow"}, {"not allowed for", "not authorized", "not permitted", "unauthorized", "not enabled", "is not allowed for this client", "not allowed by",
@@ -80,7 +80,7 @@ var Phrases = []Phrase{
 	// Codes, refresh tokens and resource-owner credentials.
 	{"grant_bad", InvalidGrant,
 		[][]string{{"authorization code", "auth code", "authorization_code", "verification code", "the code", "code is", "code has",
-			"code was", "code passed", "invalid code", "code been", "code expired", "code not valid", "code_not_valid", "this code", "grant",
+			"code was", "code passed", "invalid code", "code been", "code invalid", "code expired", "code not valid", "code_not_valid", "this code", "grant",
 			"refresh token", "refresh_token", "device code", "user credentials", "username or password", "password",
 			"resource owner", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
 			"user does not exist", "user is disabled", "user account", "account is", "account has"}, wordsBad},
