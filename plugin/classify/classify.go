@@ -543,7 +543,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 		return
 	}
-	sent := resourceCredential(req, status) != ""
+	sent := sentCredentials(req, status)
 	ch := oauthChallenge(resp.Header["Www-Authenticate"])
 	if ch.errorCode != "" && status >= 400 {
 		r.Why.rule("challenge_error", "WWW-Authenticate", "")

@@ -1,6 +1,9 @@
 package classify
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Endpoint detection: which OAuth endpoint an exchange went to. No single
 // signal is enough on real traffic (GitHub's code exchange has no
@@ -262,6 +265,40 @@ var credentialSchemes = []string{"Bearer ", "DPoP ", "token ", "OAuth ", "Zoho-o
 func resourceCredential(req *Request, status int) string {
 	cred, _ := credentialOf(req, newRequestParams(req), status)
 	return cred
+}
+
+// sentCredentials reports whether a resource request carried any
+// credential at all: a token, Basic (Heroku puts API tokens there), or a
+// vendor key header (DD-API-KEY, X-JFrog-Art-Api, X-Auth-Key). Only for
+// telling "invalid" from "missing"; detection needs a token scheme.
+func sentCredentials(req *Request, status int) bool {
+	if resourceCredential(req, status) != "" {
+		return true
+	}
+	if a := trimSpace(headerValue(req.Header, "Authorization")); a != "" {
+		_, value, _ := strings.Cut(a, " ")
+		return !placeholderToken(trimSpace(value)) // "Bearer ", "Bearer null": nothing was sent
+	}
+	for name := range req.Header {
+		if keyHeaderName(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyHeaderName matches header names that carry API keys or tokens, but
+// not anti-CSRF tokens.
+func keyHeaderName(name string) bool {
+	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
+		return false
+	}
+	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key"} {
+		if containsFold(name, w) {
+			return true
+		}
+	}
+	return len(name) > 4 && equalFold(name[len(name)-4:], "-api") // X-JFrog-Art-Api
 }
 
 // credentialOf names how the request carried an access token, and
