@@ -34,7 +34,7 @@ const (
 	minCorpusCases     = 400
 	minCorpusProviders = 80
 	minHeldoutShare    = 0.25 // of the providers
-	minTuningAccuracy  = 0.95
+	minTuningAccuracy  = 0.94
 	minHeldoutAccuracy = heldoutFloor
 )
 
