@@ -58,6 +58,12 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		return
 	}
 
+	var who caller
+	if detected.Endpoint == classify.EndpointResource || detected.Endpoint == classify.EndpointNone {
+		// Only resource answers care whether the gateway used a key.
+		who = callerFrom(r)
+		req.GatewayKeyed = who.Alias != "" || who.KeyFingerprint != ""
+	}
 	resp := classify.Response{Status: res.StatusCode, Header: res.Header}
 	switch bodyPolicy(r, res) {
 	case bodyRead:
@@ -84,7 +90,9 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		return // not OAuth after all, or a resource server's own failure
 	}
 
-	who := callerFrom(r)
+	if who == (caller{}) {
+		who = callerFrom(r)
+	}
 	if who.OAuthClientID == "" {
 		who.OAuthClientID = classify.PublicClientID(&req)
 	}

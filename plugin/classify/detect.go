@@ -268,16 +268,20 @@ func resourceCredential(req *Request, status int) string {
 }
 
 // sentCredentials reports whether a resource request carried any
-// credential at all: a token, Basic (Heroku puts API tokens there), or a
-// vendor key header (DD-API-KEY, X-JFrog-Art-Api, X-Auth-Key). Only for
-// telling "invalid" from "missing"; detection needs a token scheme.
+// credential, for telling "invalid" from "missing": a token, Basic, or a
+// vendor key header. When the gateway authenticated the request with a
+// key (Request.GatewayKeyed), only tokens count: the key was the
+// gateway's, and the upstream still got no token.
 func sentCredentials(req *Request, status int) bool {
 	if resourceCredential(req, status) != "" {
 		return true
 	}
+	if req.GatewayKeyed {
+		return false
+	}
 	if a := trimSpace(headerValue(req.Header, "Authorization")); a != "" {
 		_, value, _ := strings.Cut(a, " ")
-		return !placeholderToken(trimSpace(value)) // "Bearer ", "Bearer null": nothing was sent
+		return !placeholderToken(trimSpace(value)) // Heroku's Basic API token; "Bearer null" is nothing
 	}
 	for name := range req.Header {
 		if keyHeaderName(name) {
@@ -287,18 +291,18 @@ func sentCredentials(req *Request, status int) bool {
 	return false
 }
 
-// keyHeaderName matches header names that carry API keys or tokens, but
-// not anti-CSRF tokens.
+// keyHeaderName matches header names that carry API keys or tokens
+// (DD-API-KEY, X-JFrog-Art-Api, X-Api-Key), but not anti-CSRF tokens.
 func keyHeaderName(name string) bool {
 	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
 		return false
 	}
-	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key"} {
+	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key"} {
 		if containsFold(name, w) {
 			return true
 		}
 	}
-	return len(name) > 4 && equalFold(name[len(name)-4:], "-api") // X-JFrog-Art-Api
+	return len(name) > 4 && equalFold(name[len(name)-4:], "-api")
 }
 
 // credentialOf names how the request carried an access token, and
@@ -343,10 +347,11 @@ func placeholderToken(t string) bool {
 	return t == "" || t == "null" || t == "undefined" || t == "None" || t == "nil"
 }
 
-// tokenHeaders carry access tokens (or API keys) outside Authorization:
-// Shopify, Amazon SP-API, BigCommerce and OpenStack, Azure API Management.
-var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token",
-	"Access-Token", "Ocp-Apim-Subscription-Key", "X-Api-Key", "Apikey"}
+// tokenHeaders carry access tokens outside Authorization: Shopify, Amazon
+// SP-API, BigCommerce and OpenStack. API-key headers (X-Api-Key,
+// Ocp-Apim-Subscription-Key) are left out on purpose: on a Tyk API they
+// usually carry the gateway's own key, not a token for the upstream.
+var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token", "Access-Token"}
 
 func queryHas(q, name string) bool {
 	_, ok := queryValue(q, name)

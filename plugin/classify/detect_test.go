@@ -116,3 +116,22 @@ func FuzzIndexFold(f *testing.F) {
 		}
 	})
 }
+
+// A key header is the upstream's credential, unless the gateway itself
+// authenticated the request with it: then the upstream got no token.
+func TestKeyHeadersAndGatewayKeys(t *testing.T) {
+	resp := Response{Status: 401, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"message":"Unauthorized"}`)}
+	for _, tc := range []struct {
+		keyed bool
+		want  Code
+	}{{false, InvalidToken}, {true, MissingToken}} {
+		req := Request{Method: "GET", Path: "/api/v1/series", Header: hdr("X-Api-Key", "PLACEHOLDER-key-000001"), GatewayKeyed: tc.keyed}
+		if got := Classify(&req, &resp, nil); got.Root() != tc.want {
+			t.Errorf("GatewayKeyed %v: got %s, want %s", tc.keyed, got.Root(), tc.want)
+		}
+	}
+	req := Request{Method: "GET", Path: "/x", Header: hdr("X-Csrf-Token", "abc123abc123")}
+	if got := Classify(&req, &resp, nil); got.Root() != MissingToken {
+		t.Errorf("an anti-CSRF token is no credential: got %s, want missing_token", got.Root())
+	}
+}

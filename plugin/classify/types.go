@@ -45,6 +45,10 @@ type Request struct {
 	Header   http.Header
 	// Body is the request body, at most the configured cap.
 	Body []byte
+	// GatewayKeyed is set by an adapter when the gateway itself
+	// authenticated the request with an API key: key headers then carry
+	// the gateway's key, not a credential for the upstream.
+	GatewayKeyed bool
 }
 
 // Response is what the upstream answered.
