@@ -1,5 +1,5 @@
 # oauthcheck: the commands the README names.
-.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score
 
 # The test command: root module and test module, plain and under -race.
 # The test module builds the plugin .so and loads it as Tyk does.
@@ -18,7 +18,7 @@ test-module:
 # Each fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
 fuzz:
-	for t in FuzzClassify FuzzJSONScan FuzzFormParse FuzzWWWAuthenticate FuzzFixtureBodies; do \
+	for t in FuzzClassify FuzzJSONScan FuzzFormParse FuzzWWWAuthenticate FuzzFixtureBodies FuzzIndexFold; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/classify/ || exit 1; done
 	for t in FuzzParseResponse FuzzParseRequest; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
@@ -40,3 +40,8 @@ explain-demo:
 
 readme-causes:
 	go run ./cmd/oauthcheck causes --markdown
+
+# Root-cause accuracy on the public corpus, tuning and held-out apart
+# (docs/accuracy.md).
+score:
+	go run ./cmd/oauthcheck score plugin/classify/testdata/corpus
