@@ -3,17 +3,24 @@ package classify
 // How the root cause is chosen when several signals disagree. Precedence,
 // written down once:
 //
-//  1. A Microsoft Entra AADSTS number (error_codes or the description).
+//  1. A Microsoft Entra AADSTS number (error_codes or the description),
+//     the first one the table knows.
 //  2. The error code: RFC and provider codes (errorCodes), then vendor
-//     dialect codes (VendorCodes, graphCodes, twitterCodes).
-//  3. The words: error_description, then message, then a nested message,
-//     read with the phrase table (Phrases). They replace the code only
-//     when the code is a family the words may refine (refines below), so
-//     "invalid_request: the code has expired" is invalid_grant while
-//     "invalid_scope: …client…" stays invalid_scope.
-//  4. The status, when nothing else speaks (rootFromStatus). The body
-//     outranks the status: any code or phrase beats it.
-//  5. The endpoint adjusts what remains (adjustForEndpoint): a token
+//     dialect codes (VendorCodes, graphCodes, twitterCodes, and what a
+//     validation error names as its subject).
+//  3. The words: error_description, message, a nested message, a nested
+//     "details", an error field holding words; a code-shaped message
+//     ("TOKEN_EXPIRED") is read as words. The phrase table (Phrases)
+//     decides; its words replace the code only when the code is a family
+//     they may refine (refines below), so "invalid_request: the code has
+//     expired" is invalid_grant while "invalid_scope: …client…" stays.
+//  4. An error type in a header (AWS's X-Amzn-ErrorType): weaker than the
+//     body's words.
+//  5. An unregistered code read as words ("invalid_client_secret").
+//  6. The status, when nothing else speaks (rootFromStatus, in the
+//     callers). The body outranks the status: any code or phrase beats it,
+//     except that a 5xx stays a server fault unless a code names the cause.
+//  7. The endpoint adjusts what remains (adjustForEndpoint): a token
 //     endpoint has no invalid_token, a resource server no invalid_client.
 
 // refines says which codes the words may replace, and by what. A code not
