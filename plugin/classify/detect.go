@@ -279,6 +279,9 @@ func sentCredentials(req *Request, status int) bool {
 	if req.GatewayKeyed {
 		return false
 	}
+	if newRequestParams(req).has(pAPIKey) {
+		return true // ?key=, ?wstoken=
+	}
 	if a := trimSpace(headerValue(req.Header, "Authorization")); a != "" {
 		_, value, _ := strings.Cut(a, " ")
 		return !placeholderToken(trimSpace(value)) // Heroku's Basic API token; "Bearer null" is nothing
@@ -453,6 +456,19 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	if status < 400 {
 		return EndpointNone // the response headers below speak only of errors
 	}
+	// An API key or vendor token in a header or the query, refused: the
+	// API behind the gateway is a resource server (Figma's X-Figma-Token,
+	// Moodle's ?wstoken=, DD-API-KEY).
+	if params.has(pAPIKey) && req.RawQuery != "" {
+		why.evidence("credentials", "key parameter")
+		return EndpointResource
+	}
+	for name := range req.Header {
+		if keyHeaderName(name) {
+			why.evidence("credentials", "key header")
+			return EndpointResource
+		}
+	}
 	if wa := h["Www-Authenticate"]; len(wa) > 0 && hasOAuthChallenge(wa) {
 		why.evidence("challenge", "WWW-Authenticate")
 		return EndpointResource
@@ -528,6 +544,7 @@ const (
 	pOAuthToken
 	pState
 	pError
+	pAPIKey
 )
 
 // paramBit maps a parameter name to its bit; 0 for the others.
@@ -571,6 +588,8 @@ func paramBit(name string) uint32 {
 		return pState
 	case "error":
 		return pError
+	case "api_key", "apikey", "key", "wstoken", "access_key":
+		return pAPIKey
 	}
 	return 0
 }

@@ -55,7 +55,8 @@ var Phrases = []Phrase{
 
 	// Grant type wording: missing, not allowed for this client, unknown.
 	{"grant_type_missing", InvalidRequest,
-		[][]string{{"grant_type", "grant type"}, {"missing", "required", "must be provided", "not provided", "no grant type", "no grant_type"}},
+		[][]string{{"grant_type", "grant type"}, {"missing", "required", "must be provided", "not provided", "no grant type", "no grant_type",
+			"is null", "is empty", "empty"}},
 		"", false, "rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"},
 	{"grant_type_not_allowed", UnauthorizedClient,
 		[][]string{{"grant_type", "grant type", "granttype", "flow"}, {"not allowed for", "not authorized", "not permitted", "unauthorized", "not enabled", "is not allowed for this client", "not allowed by",
@@ -83,7 +84,8 @@ var Phrases = []Phrase{
 			"code was", "code passed", "invalid code", "code been", "code invalid", "code expired", "code not valid", "code_not_valid", "this code", "grant",
 			"refresh token", "refresh_token", "device code", "user credentials", "username or password", "password",
 			"resource owner", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
-			"user does not exist", "user is disabled", "user account", "account is", "account has"}, wordsBad},
+			"user does not exist", "user is disabled", "user account", "account is", "account has", "login credentials",
+			"login failed", "invalid login"}, wordsBad},
 		"", false, "github, keycloak, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// The audience or resource the client asked for (RFC 8707).
@@ -91,6 +93,14 @@ var Phrases = []Phrase{
 		[][]string{{"audience", "service not enabled", "resource indicator", "resource parameter", "invalid resource", "resource server"},
 			{"not found", "unknown", "invalid", "not enabled", "not allowed", "does not exist", "not valid", "not registered", "within domain"}},
 		"", false, "auth0, entra", "https://www.rfc-editor.org/rfc/rfc8707#section-2"},
+
+	// The user must do something interactive first: MFA, SSO, a password
+	// change, consent (OpenID Connect Core §3.1.2.6's interaction_required).
+	{"interaction_needed", InteractionRequired,
+		[][]string{{"mfa required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
+			"password change required", "change password required", "change_password_required", "must change", "password must be changed",
+			"reauthenticate", "re-authenticate", "consent required", "consent_required", "interaction required", "enroll"}},
+		"", false, "workos, fusionauth, auth0, open banking", "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"},
 
 	// The resource owner's account is switched off.
 	{"account_disabled", AccessDenied,

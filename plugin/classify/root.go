@@ -29,11 +29,11 @@ package classify
 var refines = map[Code][]Code{
 	InvalidRequest:     nil, // nil: any cause
 	UnauthorizedClient: {InvalidClient, RedirectURIMismatch, InvalidScope, InvalidGrant},
-	AccessDenied:       {InvalidClient, InvalidScope, RedirectURIMismatch, InsufficientScope, InvalidGrant, InvalidToken, MissingToken, RateLimited, InvalidTarget},
+	AccessDenied:       {InvalidClient, InvalidScope, RedirectURIMismatch, InsufficientScope, InvalidGrant, InvalidToken, MissingToken, RateLimited, InvalidTarget, InteractionRequired},
 	InvalidGrant:       {RedirectURIMismatch, InvalidClient, UnauthorizedClient, UnsupportedGrantType, InvalidScope, InvalidRequest},
 	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant},
 	ServerError:        {TemporarilyUnavailable, RateLimited},
-	InvalidToken:       {MissingToken},
+	InvalidToken:       {MissingToken, InteractionRequired},
 	UnrecognizedError:  nil,
 	UnexpectedStatus:   nil,
 	statusWord:         nil,
