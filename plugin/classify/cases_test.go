@@ -308,14 +308,14 @@ var exchanges = []exchange{
 	},
 	{
 		name: "mfa needed before a token", source: "https://openid.net/specs/openid-connect-core-1_0.html#AuthError",
-		req:  formPost("/user_management/authenticate", "grant_type=password&client_id=demo&email=a%40b.example&password=PLACEHOLDER-pass-1"),
-		resp: jsonResp("403", `{"code":"mfa_enrollment","message":"The user must enroll in MFA to finish authenticating."}`),
+		req:      formPost("/user_management/authenticate", "grant_type=password&client_id=demo&email=a%40b.example&password=PLACEHOLDER-pass-1"),
+		resp:     jsonResp("403", `{"code":"mfa_enrollment","message":"The user must enroll in MFA to finish authenticating."}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InteractionRequired, NonstandardErrorShape},
 	},
 	{
 		name: "api key in the query, refused", source: "https://docs.moodle.org/dev/Creating_a_web_service_client",
-		req:  Request{Method: "GET", Path: "/webservice/rest/server.php", RawQuery: "wstoken=PLACEHOLDER-wstoken-01&wsfunction=core_user_get_users", Header: hdr()},
-		resp: jsonResp("403", `{"exception":"moodle_exception","errorcode":"invalidtoken","message":"Invalid token - token not found"}`),
+		req:      Request{Method: "GET", Path: "/webservice/rest/server.php", RawQuery: "wstoken=PLACEHOLDER-wstoken-01&wsfunction=core_user_get_users", Header: hdr()},
+		resp:     jsonResp("403", `{"exception":"moodle_exception","errorcode":"invalidtoken","message":"Invalid token - token not found"}`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
