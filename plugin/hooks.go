@@ -59,9 +59,10 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	}
 
 	var who caller
+	knowWho := false
 	if detected.Endpoint == classify.EndpointResource || detected.Endpoint == classify.EndpointNone {
 		// Only resource answers care whether the gateway used a key.
-		who = callerFrom(r)
+		who, knowWho = callerFrom(r), true
 		req.GatewayKeyed = who.Alias != "" || who.KeyFingerprint != ""
 	}
 	resp := classify.Response{Status: res.StatusCode, Header: res.Header}
@@ -90,7 +91,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		return // not OAuth after all, or a resource server's own failure
 	}
 
-	if who == (caller{}) {
+	if !knowWho {
 		who = callerFrom(r)
 	}
 	if who.OAuthClientID == "" {

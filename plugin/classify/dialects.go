@@ -459,12 +459,6 @@ func (v *vendorFields) root() (Code, string) {
 	return word, "status_word"
 }
 
-// hasVendorCode reports a code the tables know.
-func (v *vendorFields) hasVendorCode() bool {
-	c, _ := v.root()
-	return c != ""
-}
-
 // edgeSignature recognises a CDN, WAF, proxy or load balancer by its
 // headers or the text of its default pages.
 type edgeSignature struct {
