@@ -42,13 +42,19 @@ func ClassifyDetected(d *Detection, req *Request, resp *Response, opts *Options)
 }
 
 func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
-	if r.Endpoint == EndpointToken {
-		r.tokenGrant = newRequestParams(req).has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
-	}
 	if (r.Endpoint == EndpointNone || r.Endpoint == "") && (NeedsBody(resp.Status) || r.Why.candidate) && !resp.Unread {
 		body := decodeBody(resp, opts.maxBody())
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
-		r.Endpoint = detectFromBody(&f, body.b, resp.Header, &r.Why)
+		r.Endpoint = detectFromBody(&f, body.b, resp.Status, resp.Header, &r.Why)
+	}
+	if r.Endpoint == EndpointToken {
+		params := newRequestParams(req)
+		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
+		r.passwordLogin = params.has(pPassword)
+		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
+			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ")
+		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
+			containsFold(req.RawQuery, "device_code") || containsFold(req.Body, "grant-type:device_code")
 	}
 	switch r.Endpoint {
 	case EndpointNone, "":
@@ -188,6 +194,12 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 
 // statusRoot is the root cause the status alone gives.
 func statusRoot(r *Result, resp *Response) Code {
+	if resp.Status == 401 && r.passwordLogin && !r.clientAuth {
+		// A password login that named no client (Docker Hub's): the 401
+		// can only be about the user's credentials.
+		r.Why.rule("password_login_401", "status", "")
+		return InvalidGrant
+	}
 	r.Why.rule("status", "status", "")
 	return transient(r, rootFromStatus(resp.Status, r.Endpoint), resp)
 }
@@ -224,6 +236,10 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 		r.add(NonstandardErrorShape)
 		return
 	}
+	if c := emptyDevicePoll(r, f, status); c != "" {
+		r.add(c)
+		return
+	}
 	r.add(statusRoot(r, resp))
 	switch f.format {
 	case formatEmpty:
@@ -235,6 +251,28 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 	case formatForm:
 		r.add(NotJSON)
 	}
+}
+
+// emptyDevicePoll reads a device-flow poll answered with a status and no
+// body (Trakt): 400 is the poll's usual "not yet", 429 the polling rate
+// limit that RFC 8628 §3.5 calls slow_down, 410 Gone an expired device code.
+func emptyDevicePoll(r *Result, f *oauthFields, status int) Code {
+	if !r.devicePoll || f.format != formatEmpty {
+		return ""
+	}
+	var c Code
+	switch status {
+	case 400:
+		c = AuthorizationPending
+	case 429:
+		c = SlowDown
+	case 410:
+		c = ExpiredToken
+	default:
+		return ""
+	}
+	r.Why.rule("device_poll_status", "status", "")
+	return c
 }
 
 // classifyPage handles an HTML or plain-text page where OAuth JSON

@@ -88,6 +88,8 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "oauth-token"
 	case "get_token":
 		return EndpointToken, "get_token"
+	case "gettoken":
+		return EndpointToken, "gettoken"
 	case "token.oauth2":
 		return EndpointToken, "token.oauth2"
 	case "oauth.access":
@@ -441,6 +443,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	if params.has(pToken) && req.Method == http.MethodPost {
 		why.candidate = true // Clerk's /oauth/token_info: "active" in the answer decides
 	}
+	if req.Method == http.MethodPost && len(req.Body) > 0 &&
+		(params.has(pSecret|pPassword) || params.has(pAPIKey) && !newQueryParams(req.RawQuery).has(pAPIKey)) {
+		// A secret or key posted to a path of the vendor's naming: a
+		// credential exchange if the answer speaks of a token or refuses it.
+		why.candidate, why.exchange = true, true
+	}
 	if params.has(pClientID) && containsFold(req.Path, "device") && req.Method == http.MethodPost {
 		why.evidence("param", "client_id")
 		why.evidence("path", "device")
@@ -453,16 +461,17 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("credentials", cred)
 		return EndpointResource
 	}
-	if status < 400 {
-		return EndpointNone // the response headers below speak only of errors
-	}
-	// An API key or vendor token in a header or the query, refused: the
-	// API behind the gateway is a resource server (Figma's X-Figma-Token,
-	// Moodle's ?wstoken=, DD-API-KEY).
-	if params.has(pAPIKey) && req.RawQuery != "" {
+	// An API key or vendor token in the query: the API behind the gateway
+	// is a resource server (Moodle's ?wstoken=, HubSpot's ?hapikey=), whose
+	// 200 may still be an error envelope.
+	if params.has(pAPIKey) && newQueryParams(req.RawQuery).has(pAPIKey) {
 		why.evidence("credentials", "key parameter")
 		return EndpointResource
 	}
+	if status < 400 {
+		return EndpointNone // the response headers below speak only of errors
+	}
+	// A key header, refused (Figma's X-Figma-Token, DD-API-KEY).
 	for name := range req.Header {
 		if keyHeaderName(name) {
 			why.evidence("credentials", "key header")
@@ -477,7 +486,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("header", "X-Accepted-OAuth-Scopes")
 		return EndpointResource
 	}
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && !why.exchange {
 		why.evidence("status", "401")
 		return EndpointResource
 	}
@@ -486,10 +495,17 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 
 // detectFromBody places an exchange by the response body's own shape,
 // when nothing in the request or headers did.
-func detectFromBody(f *oauthFields, body []byte, h http.Header, why *Why) Endpoint {
+func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why *Why) Endpoint {
 	switch {
 	case f.accessToken.nonEmptyString() && (f.tokenType.present() || f.expiresIn.present()):
 		why.evidence("response field", "access_token")
+		return EndpointToken
+	case why.exchange && status < 300 && (f.accessToken.nonEmptyString() || f.altToken.nonEmptyString()):
+		why.evidence("response field", "token")
+		return EndpointToken
+	case why.exchange && status >= 400 && status < 500 && (f.format == formatJSON || f.format == formatJSONArray) &&
+		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present()):
+		why.evidence("response field", "error")
 		return EndpointToken
 	case f.active.kind == kindBool:
 		why.evidence("response field", "active")
@@ -545,6 +561,8 @@ const (
 	pState
 	pError
 	pAPIKey
+	pSecret   // a vendor secret under a non-OAuth name
+	pPassword // the resource owner's password (RFC 6749 §4.3, or a vendor login)
 )
 
 // paramBit maps a parameter name to its bit; 0 for the others.
@@ -590,6 +608,43 @@ func paramBit(name string) uint32 {
 		return pError
 	case "api_key", "apikey", "key", "wstoken", "access_key":
 		return pAPIKey
+	case "password":
+		return pPassword
+	}
+	return vendorParamBit(name)
+}
+
+// secretParamNames are non-OAuth names of secrets a client trades for a
+// token, compared without case, "_" or "-": Feishu's app_secret,
+// GoCardless's secret_key, Frontegg's secret, a password login.
+var secretParamNames = [...]string{"secret", "appsecret", "secretkey", "clientsecret", "apisecret", "consumersecret", "refreshtoken"}
+
+// keyParamSuffixes end the names of parameters that carry an API key or a
+// signing key id, compared without case, "_" or "-": HubSpot's hapikey,
+// Alibaba's AccessKeyId, Tencent's SecretId, api_token.
+var keyParamSuffixes = [...]string{"apikey", "accesskeyid", "accesskey", "secretid", "apitoken", "authtoken", "wstoken"}
+
+func vendorParamBit(name string) uint32 {
+	if len(name) < 6 || len(name) > 40 {
+		return 0
+	}
+	var buf [40]byte
+	n := 0
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c != '_' && c != '-' {
+			buf[n] = lower(c)
+			n++
+		}
+	}
+	for _, suf := range keyParamSuffixes {
+		if n >= len(suf) && string(buf[n-len(suf):n]) == suf {
+			return pAPIKey
+		}
+	}
+	for _, s := range secretParamNames {
+		if string(buf[:n]) == s {
+			return pSecret
+		}
 	}
 	return 0
 }
@@ -601,9 +656,10 @@ type requestParams struct {
 	set uint32
 }
 
-func newRequestParams(req *Request) requestParams {
+// newQueryParams records the parameters of a URL query alone.
+func newQueryParams(rawQuery string) requestParams {
 	var p requestParams
-	for q := req.RawQuery; len(q) > 0; {
+	for q := rawQuery; len(q) > 0; {
 		var pair string
 		if amp := indexString(q, '&'); amp >= 0 {
 			pair, q = q[:amp], q[amp+1:]
@@ -611,10 +667,18 @@ func newRequestParams(req *Request) requestParams {
 			pair, q = q, ""
 		}
 		if eq := indexString(pair, '='); eq >= 0 {
+			if eq == len(pair)-1 && paramBit(pair[:eq]) == pAPIKey {
+				continue // ?hapikey= carries no key
+			}
 			pair = pair[:eq]
 		}
 		p.mark(pair)
 	}
+	return p
+}
+
+func newRequestParams(req *Request) requestParams {
+	p := newQueryParams(req.RawQuery)
 	body := req.Body
 	if len(body) == 0 {
 		return p

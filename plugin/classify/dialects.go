@@ -59,7 +59,7 @@ var VendorCodes = []vendorCode{
 	{"AuthenticationError", InvalidToken, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
 	{"Authorization_RequestDenied", InsufficientScope, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
 	{"ErrorAccessDenied", InsufficientScope, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
-	{"accessDenied", InsufficientScope, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
+	{"accessDenied", AccessDenied, "microsoft-graph", "https://learn.microsoft.com/graph/errors#code-property"},
 	{"AuthorizationFailed", InsufficientScope, "azure", "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"},
 	{"InvalidAuthenticationTokenTenant", InvalidToken, "azure", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors"},
 	{"AuthenticationFailed", InvalidToken, "azure", "https://learn.microsoft.com/rest/api/storageservices/common-rest-api-error-codes"},
@@ -136,7 +136,7 @@ var VendorCodes = []vendorCode{
 
 	// PayPal REST: {"name":"AUTHENTICATION_FAILURE",…}.
 	{"AUTHENTICATION_FAILURE", InvalidToken, "paypal", "https://developer.paypal.com/api/rest/responses/"},
-	{"NOT_AUTHORIZED", InsufficientScope, "paypal", "https://developer.paypal.com/api/rest/responses/"},
+	{"NOT_AUTHORIZED", AccessDenied, "paypal", "https://developer.paypal.com/api/rest/responses/"},
 
 	// Plaid: {"error_type":…,"error_code":"ITEM_LOGIN_REQUIRED",…}.
 	{"ITEM_LOGIN_REQUIRED", InteractionRequired, "plaid", "https://plaid.com/docs/errors/item/#item_login_required"},
@@ -294,8 +294,11 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	}
 	switch string(key) {
-	case "errcode", "error_code", "errorCode", "errmsg", "error_msg", "errors", "fault", "error_response":
-		if depth == 0 && !(val.kind == kindNumber && string(val.raw) == "0") && val.kind != kindNull {
+	case "errcode", "error_code", "errorCode", "errorcode", "errmsg", "error_msg", "errors", "fault", "error_response", "exception":
+		// Moodle's {"exception":…,"errorcode":"invalidtoken"} too; an empty
+		// "errors":[] or "" is a success's placeholder.
+		if depth == 0 && !(val.kind == kindNumber && string(val.raw) == "0") && val.kind != kindNull &&
+			string(val.raw) != "[]" && len(val.raw) > 0 {
 			v.errorish = true // errcode 0 is WeChat's success
 		}
 	}

@@ -47,6 +47,7 @@ type oauthFields struct {
 
 	// RFC 6749 §5.1 success response.
 	accessToken  value
+	altToken     value // accessToken, token, tenant_access_token: not RFC 6749's name
 	tokenType    value
 	expiresIn    value
 	refreshToken value
@@ -140,7 +141,7 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "error_codes":
 		f.errorCodes = v
 	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
-		"Detail", "hint", "errmsg":
+		"Detail", "hint", "errmsg", "err", "msg":
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}
@@ -153,6 +154,10 @@ func (f *oauthFields) set(key []byte, v value) {
 		f.vendor.field(key, v, 0)
 	case "access_token":
 		f.accessToken = v
+	case "accessToken", "AccessToken", "token", "tenant_access_token", "app_access_token", "user_access_token":
+		if f.altToken.kind == kindNone {
+			f.altToken = v // a token under a vendor's name, for detection only
+		}
 	case "token_type":
 		f.tokenType = v
 	case "expires_in":

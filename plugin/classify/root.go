@@ -77,6 +77,10 @@ type Why struct {
 	// candidate: the request carries an OAuth parameter that names no
 	// endpoint on its own (token): the response body may decide.
 	candidate bool
+	// exchange: the request posted a secret under a vendor's own name
+	// (app_secret, secret_key, password): a token request if the answer
+	// carries a token or an error.
+	exchange bool
 }
 
 func (w *Why) evidence(kind, value string) {
@@ -100,7 +104,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	if n := entraNumber(f); n != 0 {
 		if c, ok := entraCodes[n]; ok {
 			r.Why.rule("entra_aadsts", "error_codes", "")
-			return r.adjust(c), true
+			return r.adjust(c, status), true
 		}
 	}
 	var code Code
@@ -147,7 +151,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		if p == nil {
 			continue
 		}
-		words := r.adjust(p.Cause)
+		words := r.adjust(p.Cause, status)
 		if code == "" || mayRefine(code, words) {
 			code = words
 			known = known || f.err.kind != kindString
@@ -175,7 +179,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			}
 			if words := codeWords(raw, buf[:0]); words != nil {
 				if p := phraseMatch(words, endpoint); p != nil {
-					code, known = r.adjust(p.Cause), true
+					code, known = r.adjust(p.Cause, status), true
 					r.Why.rule(p.Rule, "error code words", p.firstTerm(words))
 				}
 			}
@@ -190,15 +194,28 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		r.Why.rule("access_denied_401", "status", "")
 		return InvalidClient, true
 	}
-	return r.adjust(code), known
+	code = r.adjust(code, status)
+	if code == InvalidClient && r.passwordLogin && r.Why.Term != "" && !containsFold(r.Why.Term, "client") &&
+		!containsFold(r.Why.Term, "app") {
+		// Generic "invalid credentials" to a password login: the user's
+		// credentials, which RFC 6749 §5.2 calls invalid_grant.
+		r.Why.rule("password_credentials", r.Why.From, r.Why.Term)
+		code = InvalidGrant
+	}
+	return code, known
 }
 
 // adjust is adjustForEndpoint for this exchange: at a token endpoint an
 // invalid token is the grant when the request presented a token as its
 // grant (refresh, token exchange, Facebook's fb_exchange_token).
-func (r *Result) adjust(c Code) Code {
+func (r *Result) adjust(c Code, status int) Code {
 	if c == InvalidToken && r.tokenGrant && r.Endpoint != EndpointResource {
 		return InvalidGrant
+	}
+	if c == AccessDenied && status == 401 && r.Endpoint == EndpointResource {
+		// A generic "access denied" in a 401 is HTTP's "Unauthorized": the
+		// token was not accepted (RFC 6750 §3.1 sends scope failures as 403).
+		return InvalidToken
 	}
 	return adjustForEndpoint(c, r.Endpoint)
 }

@@ -79,6 +79,13 @@ type Result struct {
 	causes [MaxCauses]Code
 	// tokenGrant: the request presented a token as its grant.
 	tokenGrant bool
+	// devicePoll: the request polls for a device-flow token (RFC 8628 §3.4).
+	devicePoll bool
+	// passwordLogin: the request presents the resource owner's password.
+	passwordLogin bool
+	// clientAuth: the request authenticates a client (client_id, a
+	// secret or an assertion, or HTTP Basic).
+	clientAuth bool
 	n          int
 }
 
