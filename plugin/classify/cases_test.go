@@ -397,6 +397,31 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
+		name: "a signed request refused in a 200 envelope", source: "https://www.tencentcloud.com/document/api/213/33281",
+		req: Request{Method: "POST", Path: "/", Header: hdr("Authorization", "TC3-HMAC-SHA256 Credential=AKIDPLACEHOLDER/2024-01-01/cvm/tc3_request, SignedHeaders=host, Signature=PLACEHOLDER",
+			"Content-Type", "application/json"), Body: []byte(`{}`)},
+		resp:     jsonResp("200", `{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated. Please check your signature is correct."},"RequestId":"r-1"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "a signed request's ordinary success", source: "https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html",
+		req:      Request{Method: "GET", Path: "/bucket/report.json", Header: hdr("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAPLACEHOLDER/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=PLACEHOLDER")},
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"Response":{"rows":3},"errors":[]}`)},
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "no token, said in words only", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/v6/deployments", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("403", `{"error":{"code":"forbidden","message":"The request is missing an authentication token"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "a page token is not an access token", source: "",
+		req:      Request{Method: "GET", Path: "/v1/items", RawQuery: "pageToken=abc", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("400", `{"message":"The page token is invalid"}`),
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

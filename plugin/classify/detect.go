@@ -324,6 +324,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 			}
 		}
 	}
+	if authz := headerValue(req.Header, "Authorization"); authz != "" && signedScheme(authz) {
+		return "signature", "" // the request is signed with a key pair
+	}
 	switch {
 	case params.has(pAccessToken) && queryHas(req.RawQuery, "access_token"):
 		return "access_token", ""
@@ -344,6 +347,17 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 		}
 	}
 	return "", ""
+}
+
+// signedScheme matches Authorization schemes that sign the request with
+// an access key instead of carrying a token: AWS4-HMAC-SHA256, Tencent's
+// TC3-HMAC-SHA256, Alibaba's "OSS id:signature" and "acs id:signature".
+func signedScheme(authz string) bool {
+	scheme, _, ok := strings.Cut(trimSpace(authz), " ")
+	if !ok || len(scheme) > 32 {
+		return false
+	}
+	return containsFold(scheme, "hmac") || equalFold(scheme, "OSS") || equalFold(scheme, "acs")
 }
 
 // placeholderToken is what a client sends when it has no token: nothing,
@@ -536,7 +550,27 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 			return EndpointResource
 		}
 	}
+	if f.format == formatJSON && saysNoToken(f) {
+		why.evidence("response field", "message")
+		return EndpointResource
+	}
 	return EndpointNone
+}
+
+// saysNoToken reports whether an error body's message says in so many
+// words that the request lacked an access token or authorization header
+// (Vercel's "missing an authentication token", "Authorization header
+// required"): words for the caller's token, never another kind of token.
+func saysNoToken(f *oauthFields) bool {
+	for _, v := range [...]value{f.message, f.vendor.msg, f.description} {
+		if v.kind != kindString {
+			continue
+		}
+		if p := phraseMatch(v.raw, EndpointResource); p != nil && p.Cause == MissingToken {
+			return true
+		}
+	}
+	return false
 }
 
 // The request parameters detection reads, as bits of requestParams.

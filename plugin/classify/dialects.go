@@ -301,6 +301,11 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			string(val.raw) != "[]" && len(val.raw) > 0 {
 			v.errorish = true // errcode 0 is WeChat's success
 		}
+	case "Error":
+		if depth == 1 && val.kind == kindObject {
+			// Tencent Cloud's {"Response":{"Error":{"Code":…}}}, sent with 200.
+			v.errorish = true
+		}
 	}
 	switch string(key) {
 	case "field", "param", "parameter", "attribute":
@@ -344,7 +349,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "fbtrace_id":
 		v.graph = true
-	case "errors", "details", "error", "fault", "data", "meta", "error_response":
+	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response":
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
 			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
 		}
