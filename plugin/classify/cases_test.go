@@ -422,6 +422,24 @@ var exchanges = []exchange{
 		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a 500 whose words say the server failed, beside a client code", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth2/token", "grant_type=client_credentials&client_id=c1&client_secret=PLACEHOLDER-s1"),
+		resp:     jsonResp("500", `{"error":"invalid_client","error_description":"An unexpected error has occurred. Please try this operation again later."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{ServerError},
+	},
+	{
+		name: "please retry in a 429 is the rate limit", source: "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+		req:      formPost("/oauth2/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt-9"),
+		resp:     jsonResp("429", `{"error":"too_many_requests","error_description":"Could not process the request. Please retry."}`, "Retry-After", "1"),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RateLimited, UnrecognizedError},
+	},
+	{
+		name: "Retry-After 0 does not make a 500 pass", source: "https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3",
+		req:      formPost("/oauth2/token", "grant_type=client_credentials"),
+		resp:     jsonResp("500", `{"error":"server_error"}`, "Retry-After", "0"),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{ServerError},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

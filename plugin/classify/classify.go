@@ -173,6 +173,17 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 	if root == "" && status >= 300 {
 		root = statusRoot(r, resp)
 	}
+	switch {
+	case status == 429 && root == TemporarilyUnavailable:
+		// "Please retry" in a 429 is the rate limit's advice (RFC 6585 §4).
+		root = RateLimited
+		r.Why.rule("status_429", "status", "")
+	case status >= 500 && root != ServerError && root != TemporarilyUnavailable && saysServerFailed(f):
+		// A 5xx whose words say the server failed: the code beside them
+		// (athenahealth's invalid_client) is the server's guess, not the cause.
+		root = ServerError
+		r.Why.rule("server_failed", "error_description", "")
+	}
 	r.add(transient(r, root, resp))
 	if !known && f.err.kind == kindString {
 		r.add(UnrecognizedError)
@@ -192,6 +203,22 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 	}
 }
 
+// saysServerFailed reports whether an error's words say the server itself
+// failed, not the request.
+func saysServerFailed(f *oauthFields) bool {
+	for _, v := range [...]value{f.description, f.message} {
+		if v.kind != kindString {
+			continue
+		}
+		for _, w := range [...]string{"unexpected error", "internal error", "internal server error", "something went wrong", "unexpected exception"} {
+			if containsFold(v.raw, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // statusRoot is the root cause the status alone gives.
 func statusRoot(r *Result, resp *Response) Code {
 	if resp.Status == 401 && r.passwordLogin && !r.clientAuth {
@@ -208,7 +235,8 @@ func statusRoot(r *Result, resp *Response) Code {
 // temporarily_unavailable: a 503, or any 5xx with Retry-After (RFC 9110
 // §10.2.3).
 func transient(r *Result, root Code, resp *Response) Code {
-	if root == ServerError && resp.Status >= 500 && (resp.Status == 503 || resp.Status == 504 || headerValue(resp.Header, "Retry-After") != "") {
+	if ra := headerValue(resp.Header, "Retry-After"); root == ServerError && resp.Status >= 500 &&
+		(resp.Status == 503 || resp.Status == 504 || ra != "" && ra != "0") {
 		r.Why.rule("retry_after", "status", "")
 		return TemporarilyUnavailable
 	}
