@@ -575,9 +575,14 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if status >= 300 && status < 400 {
 		// An API answering a token with a hop to the IdP's login page (an
 		// ALB or a web framework's session auth): no API client follows it.
-		if loc := headerValue(resp.Header, "Location"); containsFold(loc, "response_type=") {
+		if loc := headerValue(resp.Header, "Location"); loginRedirect(loc) {
+			if !sentCredentials(req, status) && !acceptsHTML(req) {
+				// An API call with no token sent to log in (Envoy's
+				// oauth2 filter, Cloudflare Access): the token is missing.
+				r.add(MissingToken)
+			}
 			r.add(UnexpectedStatus)
-			r.Why.rule("login_redirect", "Location", "response_type")
+			r.Why.rule("login_redirect", "Location", "")
 		}
 		return
 	}
@@ -595,18 +600,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 	}
 	if status >= 500 {
-		// The resource server's own failures are not OAuth's business,
-		// unless it says so in OAuth's words (Gravitee's
-		// {"message":"temporarily_unavailable"} with a Bearer challenge).
-		for _, v := range [...]value{f.err, f.message} {
-			if v.kind == kindString {
-				if c, ok := errorCodes[string(v.raw)]; ok && (c == ServerError || c == TemporarilyUnavailable) {
-					r.add(transient(r, c, resp))
-					r.Why.rule("error_code", "error", "")
-					return
-				}
-			}
-		}
+		classifyResourceFailure(r, &f, resp)
 		return
 	}
 	sent := sentCredentials(req, status)
@@ -638,7 +632,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 				root = c
 			}
 		case formatText, formatHTML:
-			if p := phraseMatch(body.b, EndpointResource); p != nil && tokenOrScope(p.Cause) && status >= 400 {
+			if p := phraseMatch(body.b, EndpointResource); p != nil && (tokenOrScope(p.Cause) || p.Rule == "policy_denied") && status >= 400 {
 				root = p.Cause
 				r.Why.rule(p.Rule, "body", p.firstTerm(body.b))
 			}
@@ -647,8 +641,8 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if root == MissingToken && sent && r.Why.Rule != "token_absent" {
 		root = InvalidToken // generic "authentication required" with a token sent
 	}
-	if root == InvalidToken && !sent {
-		root = MissingToken // no token was sent, so none can be invalid
+	if (root == InvalidToken || r.Why.Rule == "policy_denied") && !sent {
+		root = MissingToken // no token was sent, so none can be invalid; a policy wanted one
 	}
 	if status < 300 {
 		if root != "" {
@@ -684,6 +678,44 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if status == 401 && !ch.found {
 		r.add(MissingWWWAuthenticate)
 	}
+}
+
+// classifyResourceFailure labels a resource server's 5xx: the client
+// could not use the API, and the fault is the server's. A code in the body
+// that names the token (ecobee's 500 with status 14, "token expired")
+// outranks the status, as at the token endpoint; words that say the
+// failure will pass, or a 503, make it temporarily_unavailable.
+func classifyResourceFailure(r *Result, f *oauthFields, resp *Response) {
+	if f.format == formatJSON || f.format == formatJSONArray {
+		c, known := chooseRoot(r, f, resp)
+		switch {
+		case known && (c == ServerError || c == TemporarilyUnavailable):
+			r.add(transient(r, c, resp))
+			return
+		case known && tokenOrScope(c):
+			r.add(c)
+			return
+		}
+		if p := phraseFirst(f, EndpointResource); p != nil && (p.Cause == TemporarilyUnavailable || p.Cause == RateLimited) {
+			r.add(p.Cause)
+			r.Why.rule(p.Rule, "message", "")
+			return
+		}
+	}
+	r.add(statusRoot(r, resp))
+}
+
+// phraseFirst is the first phrase row that the body's message or
+// description matches.
+func phraseFirst(f *oauthFields, endpoint Endpoint) *Phrase {
+	for _, v := range [...]value{f.description, f.message, f.vendor.msg} {
+		if v.kind == kindString {
+			if p := phraseMatch(v.raw, endpoint); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }
 
 // pageErrorCodes are the registered codes an IdP's error page may spell

@@ -302,7 +302,7 @@ func keyHeaderName(name string) bool {
 	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
 		return false
 	}
-	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key"} {
+	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret"} {
 		if containsFold(name, w) {
 			return true
 		}
@@ -326,6 +326,10 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	}
 	if authz := headerValue(req.Header, "Authorization"); authz != "" && signedScheme(authz) {
 		return "signature", "" // the request is signed with a key pair
+	} else if rawToken(authz) && !req.GatewayKeyed {
+		// A token with no scheme (monday.com, Tyk-style keys): unless the
+		// gateway took it as its own key, the upstream reads it.
+		return "token", ""
 	}
 	switch {
 	case params.has(pAccessToken) && queryHas(req.RawQuery, "access_token"):
@@ -358,6 +362,12 @@ func signedScheme(authz string) bool {
 		return false
 	}
 	return containsFold(scheme, "hmac") || equalFold(scheme, "OSS") || equalFold(scheme, "acs")
+}
+
+// rawToken is an Authorization value with no scheme: one long word.
+func rawToken(authz string) bool {
+	authz = trimSpace(authz)
+	return len(authz) >= 20 && strings.IndexByte(authz, ' ') < 0
 }
 
 // placeholderToken is what a client sends when it has no token: nothing,
@@ -482,6 +492,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("credentials", "key parameter")
 		return EndpointResource
 	}
+	// An API call (no HTML wanted) sent off to log in: a resource server
+	// or the gateway in front of it wants a token it did not get.
+	if status >= 300 && status < 400 && !acceptsHTML(req) && loginRedirect(headerValue(h, "Location")) {
+		why.evidence("Location", "login redirect")
+		return EndpointResource
+	}
 	if status < 400 {
 		return EndpointNone // the response headers below speak only of errors
 	}
@@ -528,20 +544,22 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 		why.evidence("response field", "device_code")
 		return EndpointDeviceAuthorization
 	case f.err.kind == kindString:
-		c, ok := errorCodes[string(f.err.raw)]
-		if !ok {
-			return EndpointNone
+		if c, ok := errorCodes[string(f.err.raw)]; ok {
+			why.evidence("response field", "error")
+			if c == InvalidToken || c == InsufficientScope {
+				return EndpointResource
+			}
+			return EndpointToken
 		}
-		why.evidence("response field", "error")
-		if c == InvalidToken || c == InsufficientScope {
-			return EndpointResource
-		}
-		return EndpointToken
 	case f.format == formatHTML || f.format == formatText:
 		// An edge's block or challenge page in front of an API: the
 		// edge refused the call before any OAuth could happen.
 		if e := edgeOf(h, body); e.byPage || e.challenge {
 			why.evidence("response field", "edge page")
+			return EndpointResource
+		}
+		if status == 403 && hasPrefixFold(string(body[:min(len(body), 32)]), "RBAC: access denied") {
+			why.evidence("response field", "rbac denial") // Envoy's RBAC filter
 			return EndpointResource
 		}
 	case f.err.kind == kindObject || f.format == formatJSONArray:
@@ -566,7 +584,7 @@ func saysNoToken(f *oauthFields) bool {
 		if v.kind != kindString {
 			continue
 		}
-		if p := phraseMatch(v.raw, EndpointResource); p != nil && p.Cause == MissingToken {
+		if phraseSays(v.raw, EndpointResource, MissingToken) {
 			return true
 		}
 	}
@@ -800,4 +818,31 @@ func RequestBodyWanted(method string, h http.Header) bool {
 		return true
 	}
 	return false
+}
+
+// loginRedirect reports a Location that sends the caller to log in: an
+// authorization request (response_type=) or a login page.
+func loginRedirect(loc string) bool {
+	if loc == "" {
+		return false
+	}
+	if containsFold(loc, "response_type=") {
+		return true
+	}
+	path := loc
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	for _, w := range [...]string{"/login", "/signin", "/sign-in", "/sign_in", "/oauth2/start", "/access/login"} {
+		if containsFold(path, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsHTML reports a browser's navigation: a login redirect is then
+// how the site works, not an API client's failure.
+func acceptsHTML(req *Request) bool {
+	return containsFold(headerValue(req.Header, "Accept"), "text/html")
 }

@@ -108,6 +108,12 @@ var Phrases = []Phrase{
 			"account is locked", "user blocked", "user is blocked", "blocked user", "account suspended"}},
 		"", false, "firebase, auth0", "https://firebase.google.com/docs/reference/rest/auth#section-refresh-token"},
 
+	// A proxy's authorization policy refused the call (Envoy's RBAC filter,
+	// as Istio's AuthorizationPolicy answers): a decision, not a scope.
+	{"policy_denied", AccessDenied,
+		[][]string{{"rbac: access denied", "denied by policy", "denied by rbac", "rbac denied", "policy denied"}},
+		EndpointResource, false, "envoy, istio", "https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/rbac_filter"},
+
 	// The client is not who it says: unknown, wrong or expired secret, bad assertion.
 	{"client_auth", InvalidClient,
 		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",
@@ -136,6 +142,12 @@ var Phrases = []Phrase{
 			"additional_authorization_required", "additional authorization", "unauthorized to access", "not allowed to access",
 			"no access to", "failed permission"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// At a resource server, a token refused an action or an endpoint is a
+	// token without that permission (Linode, Bitbucket, monday.com).
+	{"not_permitted_here", InsufficientScope,
+		[][]string{{"not permitted to access", "not permitted to perform", "not authorized to use this", "not authorized to perform",
+			"unauthorized to perform", "not authorized for this endpoint", "not allowed to perform", "not permitted to use this"}},
+		EndpointResource, false, "linode, bitbucket, monday.com", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
 		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have",
 			"doesn't have", "has no", "have no"},
@@ -167,7 +179,8 @@ var Phrases = []Phrase{
 			"no api key", "no auth token", "token not provided", "token required", "token was not provided", "access token must be",
 			"authorization field missing", "authorization header required", "api key is missing", "no api key found",
 			"missing an authentication token", "missing an access token", "missing authentication token",
-			"authorization header is required", "need a token", "requires a token"}},
+			"authorization header is required", "no authorization header", "need a token", "requires a token", "access_token is required",
+			"access token is required", "token is required"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// Generic wording: with a token sent, it was not accepted.
 	{"auth_required", MissingToken,
@@ -251,6 +264,25 @@ func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
 		}
 	}
 	return nil
+}
+
+// phraseSays reports whether any row for cause matches text, whatever
+// rows of other causes come first: for detection, which asks one question.
+func phraseSays(text []byte, endpoint Endpoint, cause Code) bool {
+	for i := range Phrases {
+		p := &Phrases[i]
+		if p.Cause != cause || p.Only != "" && p.Only != endpoint {
+			continue
+		}
+		for rest := text; len(rest) > 0; {
+			var sentence []byte
+			sentence, rest = nextSentence(rest)
+			if p.matches(sentence) && !isBoilerplate(sentence) && !p.unless(sentence) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *Phrase) unless(sentence []byte) bool {
