@@ -518,6 +518,36 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "an XML token answer is not JSON, and no error page", source: "https://developer.walmart.com/us-marketplace/docs/get-an-access-token",
+		req:      formPost("/v3/token", "grant_type=client_credentials", "Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI="),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/xml"), Body: []byte(`<?xml version="1.0" encoding="UTF-8"?><OAuthTokenDTO><accessToken>PLACEHOLDER</accessToken></OAuthTokenDTO>`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{NotJSON},
+	},
+	{
+		name: "an XHTML page with an XML prolog is still a page", source: "https://www.w3.org/TR/xhtml1/#strict",
+		req:      formPost("/oauth/token", "grant_type=client_credentials"),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/xhtml+xml"), Body: []byte(`<?xml version="1.0"?><!DOCTYPE html><html><body>Sign in</body></html>`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{HTMLErrorPage},
+	},
+	{
+		name: "a token query parameter at an access_token path is the grant being exchanged", source: "https://www.loginradius.com/docs/api/v2/customer-identity-api/authentication/access-token/",
+		req:      Request{Method: "GET", Path: "/api/v2/access_token", RawQuery: "token=PLACEHOLDER-request-token", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("400", `{"errorCode":906,"message":"The request token is invalid","description":"The request token is invalid or expired."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
+		name: "Chinese words for an invalid token in a 200 envelope", source: "https://open.dingtalk.com/document/orgapp/server-api-error-codes-1",
+		req:      Request{Method: "GET", Path: "/microapp/list", RawQuery: "access_token=PLACEHOLDER-dingtalk-at", Header: hdr("Accept", "application/json")},
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"errcode":40014,"errmsg":"不合法的access_token"}`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "re-authentication required is an interaction, not a bad token", source: "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure",
+		req:      Request{Method: "GET", Path: "/open-banking/v3.1/aisp/accounts/1/transactions", Header: hdr("Authorization", "Bearer PLACEHOLDER-at")},
+		resp:     jsonResp("403", `{"Code":"403 Forbidden","Message":"Re-authentication required","Errors":[{"ErrorCode":"UK.OBIE.Reauthenticate","Message":"The PSU must re-authenticate with the ASPSP"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InteractionRequired},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -329,7 +329,7 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	} else if rawToken(authz) && !req.GatewayKeyed {
 		// A token with no scheme (monday.com, Tyk-style keys): unless the
 		// gateway took it as its own key, the upstream reads it.
-		return "token", ""
+		return "Authorization", ""
 	}
 	switch {
 	case params.has(pAccessToken) && queryHas(req.RawQuery, "access_token"):
@@ -435,7 +435,9 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	case EndpointToken:
 		// A resource call that happens to end in /token carries a token
 		// and none of the token endpoint's parameters.
-		if cred == "" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) {
+		// A ?token= there is the grant being exchanged (LoginRadius's
+		// /api/v2/access_token?token=), not an access token.
+		if cred == "" || cred == "token" && seg != "token" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) {
 			why.evidence("path", seg)
 			return pk
 		}

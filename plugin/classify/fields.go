@@ -75,6 +75,8 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 	case body[start] == '{':
 		f.format = formatJSON
 		f.scanJSON(body, truncated)
+	case xmlDocument(body[start:]):
+		f.format = formatText // XML (SOAP faults, Moodle, Walmart): not JSON, and no page either
 	case body[start] == '<' || (mediaType == "text/html" || mediaType == "application/xhtml+xml") && !looksLikeForm(body[start:]):
 		f.format = formatHTML
 	case body[start] == '[':
@@ -94,6 +96,15 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 		f.format = formatText
 	}
 	return f
+}
+
+// xmlDocument reports an XML document that is not an XHTML page.
+func xmlDocument(b []byte) bool {
+	if !hasPrefixFold(string(b[:min(len(b), 5)]), "<?xml") {
+		return false
+	}
+	head := b[:min(len(b), 1024)]
+	return !containsFold(head, "<html") && !containsFold(head, "<!doctype html")
 }
 
 func (f *oauthFields) scanJSON(body []byte, truncated bool) {

@@ -30,7 +30,9 @@ var (
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already",
-		"been used", "was used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be"}
+		"been used", "was used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
+		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
+		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正"}
 )
 
 // Phrases is the phrase table, in precedence order.
@@ -99,7 +101,7 @@ var Phrases = []Phrase{
 	{"interaction_needed", InteractionRequired,
 		[][]string{{"mfa required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
 			"password change required", "change password required", "change_password_required", "must change", "password must be changed",
-			"reauthenticate", "re-authenticate", "consent required", "consent_required", "interaction required", "enroll"}},
+			"reauthenticate", "re-authenticate", "re-authentication required", "reauthentication required", "must re-authenticate", "consent required", "consent_required", "interaction required", "enroll"}},
 		"", false, "workos, fusionauth, auth0, open banking", "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"},
 
 	// The resource owner's account is switched off.
