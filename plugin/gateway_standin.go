@@ -58,3 +58,14 @@ func sessionOf(r *http.Request) (caller, bool) {
 	}
 	return c, true
 }
+
+// OAuthCheckAnalytics is the analytics plugin function (classic
+// analytics_plugin.func_name, OAS trafficLogs.plugins[].functionName). Tyk
+// calls it with func(*analytics.AnalyticsRecord); the stand-in record has
+// the fields it reads, under the same names.
+func OAuthCheckAnalytics(record *standin.AnalyticsRecord) {
+	if record == nil {
+		return
+	}
+	redactRecord(&record.RawRequest, &record.RawResponse, &record.Tags)
+}

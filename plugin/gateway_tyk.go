@@ -11,6 +11,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/TykTechnologies/tyk-pump/analytics"
+
 	"github.com/TykTechnologies/tyk/apidef"
 	"github.com/TykTechnologies/tyk/apidef/oas"
 	"github.com/TykTechnologies/tyk/ctx"
@@ -70,4 +72,16 @@ func sessionOf(r *http.Request) (caller, bool) {
 		c.KeyFingerprint = fingerprint(s.KeyHash())
 	}
 	return c, true
+}
+
+// OAuthCheckAnalytics is the analytics plugin function (classic
+// analytics_plugin.func_name, OAS trafficLogs.plugins[].functionName),
+// of the exact type goplugin.GetAnalyticsHandler asserts (tyk
+// goplugin/analyticsplugin.go, v5.8.0 to v5.14.0). It redacts OAuth
+// secrets in the raw request and response of detailed recording.
+func OAuthCheckAnalytics(record *analytics.AnalyticsRecord) {
+	if record == nil {
+		return
+	}
+	redactRecord(&record.RawRequest, &record.RawResponse, &record.Tags)
 }

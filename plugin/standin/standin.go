@@ -40,6 +40,16 @@ type OASDefinition struct {
 	PluginData        map[string]interface{}
 }
 
+// AnalyticsRecord mirrors the fields of tyk-pump's
+// analytics.AnalyticsRecord that the analytics plugin function reads and
+// writes, under the same names.
+type AnalyticsRecord struct {
+	APIID       string
+	RawRequest  string // base64 of the raw HTTP request (detailed recording)
+	RawResponse string // base64 of the raw HTTP response
+	Tags        []string
+}
+
 // SessionState mirrors the fields oauthcheck reads from Tyk's
 // user.SessionState. KeyHash is already hashed, as Tyk's KeyHash() is.
 type SessionState struct {

@@ -4,6 +4,8 @@
 package harness
 
 import (
+	"github.com/oauthcheck/oauthcheck/plugin/standin"
+
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,6 +27,9 @@ const (
 	SymbolPre      = "OAuthCheckPre"
 	SymbolAuth     = "OAuthCheckAuth"
 	SymbolResponse = "OAuthCheckResponse"
+	// SymbolAnalytics is the analytics plugin function
+	// (analytics_plugin.func_name).
+	SymbolAnalytics = "OAuthCheckAnalytics"
 )
 
 var (
@@ -144,6 +149,10 @@ type Plugin struct {
 	Pre      func(http.ResponseWriter, *http.Request)
 	Auth     func(http.ResponseWriter, *http.Request)
 	Response func(http.ResponseWriter, *http.Response, *http.Request)
+	// Analytics is the analytics plugin function, typed as the plain-Go
+	// build exports it: Tyk's func(*analytics.AnalyticsRecord) with the
+	// stand-in record.
+	Analytics func(*standin.AnalyticsRecord)
 }
 
 // Load opens the .so and looks the hooks up as Tyk's goplugin package does:
@@ -179,6 +188,9 @@ func load(path string) (*Plugin, error) {
 	if p.Response, err = responseSymbol(so, SymbolResponse); err != nil {
 		return nil, err
 	}
+	if p.Analytics, err = analyticsSymbol(so, SymbolAnalytics); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -191,6 +203,19 @@ func handlerSymbol(so *plugin.Plugin, name string) (func(http.ResponseWriter, *h
 	h, ok := sym.(func(http.ResponseWriter, *http.Request))
 	if !ok {
 		return nil, fmt.Errorf("%s: could not cast function symbol to http.HandlerFunc (it is %T)", name, sym)
+	}
+	return h, nil
+}
+
+// analyticsSymbol mirrors goplugin.GetAnalyticsHandler.
+func analyticsSymbol(so *plugin.Plugin, name string) (func(*standin.AnalyticsRecord), error) {
+	sym, err := so.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := sym.(func(record *standin.AnalyticsRecord))
+	if !ok {
+		return nil, fmt.Errorf("%s: could not cast function symbol to AnalyticsPlugin function (it is %T)", name, sym)
 	}
 	return h, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -49,6 +50,14 @@ type API struct {
 	TagHeaders []string // nil: DefaultTagHeaders
 	Tags       []string // the API's own tags
 
+	// DetailedRecording is enable_detailed_recording: the record gets the
+	// raw request and response (base64 of the wire format), as
+	// gateway/handler_success.go writes them.
+	DetailedRecording bool
+	// AnalyticsPlugin is analytics_plugin.enable with the plugin's
+	// OAuthCheckAnalytics; Tyk runs it on the record before storing it.
+	AnalyticsPlugin bool
+
 	// Transport to the upstream. Nil: like Tyk's default transport, which
 	// leaves compression on (Go adds Accept-Encoding: gzip and decodes the
 	// answer only when the client did not ask for an encoding itself).
@@ -64,7 +73,9 @@ type Record struct {
 	Tags          []string
 	Alias         string
 	OauthClientID string
-	ErrorPath     bool // recorded by the error handler (auth failure, hook error, upstream down)
+	ErrorPath     bool   // recorded by the error handler (auth failure, hook error, upstream down)
+	RawRequest    string // base64, with detailed recording on
+	RawResponse   string
 
 	ClientStatus int
 	ClientHeader http.Header
@@ -364,10 +375,48 @@ func (g *Gateway) proxy(w *clientWriter, r *http.Request) (Record, bool) {
 	if res.StatusCode != http.StatusSwitchingProtocols {
 		w.WriteHeader(res.StatusCode)
 	}
-	copyResponse(w, res.Body, flushImmediately(res))
+	var copied bytes.Buffer
+	body := io.Reader(res.Body)
+	if g.api.DetailedRecording {
+		body = io.TeeReader(res.Body, &copied)
+	}
+	copyResponse(w, body, flushImmediately(res))
 	// Tyk records the upstream status (inres.StatusCode = res.StatusCode),
 	// even when a panicking hook made the client get 500.
-	return g.record(r, res.StatusCode, false), true
+	rec := g.record(r, res.StatusCode, false)
+	if g.api.DetailedRecording {
+		rec.RawRequest, rec.RawResponse = rawRecord(r, res, copied.Bytes())
+	}
+	g.analyticsPlugin(&rec)
+	return rec, true
+}
+
+// rawRecord mirrors handler_success.go with detailed recording: r.Write
+// of the request, and the response written without chunked encoding.
+func rawRecord(r *http.Request, res *http.Response, body []byte) (rawReq, rawResp string) {
+	var req bytes.Buffer
+	_ = r.Write(&req)
+	out := *res
+	out.TransferEncoding = nil
+	out.ContentLength = int64(len(body))
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	var resp bytes.Buffer
+	_ = out.Write(&resp)
+	return base64.StdEncoding.EncodeToString(req.Bytes()), base64.StdEncoding.EncodeToString(resp.Bytes())
+}
+
+// analyticsPlugin mirrors GoAnalyticsPlugin.processRecord: the record
+// goes through the plugin function, a panic is recovered.
+func (g *Gateway) analyticsPlugin(rec *Record) {
+	if !g.api.AnalyticsPlugin || g.plugin.Analytics == nil {
+		return
+	}
+	ar := &standin.AnalyticsRecord{APIID: rec.APIID, RawRequest: rec.RawRequest, RawResponse: rec.RawResponse, Tags: rec.Tags}
+	func() {
+		defer func() { _ = recover() }()
+		g.plugin.Analytics(ar)
+	}()
+	rec.RawRequest, rec.RawResponse, rec.Tags = ar.RawRequest, ar.RawResponse, ar.Tags
 }
 
 // responseHook mirrors ResponseGoPluginMiddleware.HandleGoPluginResponse:
