@@ -548,6 +548,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InteractionRequired},
 	},
 	{
+		name: "a grant_type sent in JSON that the server calls unsupported is the encoding", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3",
+		req:      Request{Method: "POST", Path: "/v2/oauth/token", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"grant_type":"authorization_code","code":"PLACEHOLDER-code"}`)},
+		resp:     jsonResp("400", `{"error":"unsupported_grant_type","error_description":"Grant type is not supported."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a JSON body the server did read keeps its grant error", source: "https://auth0.com/docs/api/authentication#authorization-code-flow",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"grant_type":"authorization_code","code":"PLACEHOLDER-code","client_id":"c"}`)},
+		resp:     jsonResp("403", `{"error":"invalid_grant","error_description":"Invalid authorization code"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

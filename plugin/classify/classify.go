@@ -51,6 +51,9 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		params := newRequestParams(req)
 		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
 		r.passwordLogin = params.has(pPassword)
+		if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+			r.jsonGrant = params.has(pGrantType)
+		}
 		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ")
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
@@ -174,6 +177,12 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 		root = statusRoot(r, resp)
 	}
 	switch {
+	case r.jsonGrant && (root == UnsupportedGrantType || root == InvalidRequest) && status >= 400 && status < 500:
+		// The grant_type was sent, in JSON: a server that says it is
+		// missing or unsupported did not read the body (RFC 6749 §4.1.3
+		// wants a form), so the request's encoding is the cause.
+		root = InvalidRequest
+		r.Why.rule("json_body", "request body", "")
 	case status == 429 && root == TemporarilyUnavailable:
 		// "Please retry" in a 429 is the rate limit's advice (RFC 6585 §4).
 		root = RateLimited

@@ -83,6 +83,9 @@ type Result struct {
 	devicePoll bool
 	// passwordLogin: the request presents the resource owner's password.
 	passwordLogin bool
+	// jsonGrant: the token request sent its grant_type in a JSON body,
+	// which RFC 6749 §4.1.3 does not allow (form encoding only).
+	jsonGrant bool
 	// clientAuth: the request authenticates a client (client_id, a
 	// secret or an assertion, or HTTP Basic).
 	clientAuth bool
