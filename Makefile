@@ -20,11 +20,13 @@ FUZZTIME ?= 60s
 fuzz:
 	for t in FuzzClassify FuzzJSONScan FuzzFormParse FuzzWWWAuthenticate FuzzFixtureBodies FuzzIndexFold; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/classify/ || exit 1; done
+	for t in FuzzMessage FuzzPlacedSecret; do \
+		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/redact/ || exit 1; done
 	for t in FuzzParseResponse FuzzParseRequest; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
 
 bench:
-	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/
+	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/
 
 # A local plugin build (plain Go, no Tyk): for the real gateway use the
 # plugin compiler, see README "Installing into an existing Tyk".

@@ -26,10 +26,12 @@ const root = "../.."
 
 // What the stack promises; apps/ and docker-compose.yml must agree.
 const (
-	pluginPath    = "/opt/tyk-gateway/middleware/oauthcheck.so"
-	pluginVolume  = "oauthcheck-plugin"
-	tykVersionVar = "${TYK_VERSION:-v5.8.15}" // 5.8 LTS by default
-	causeTag      = "x-oauth-cause"
+	pluginPath = "/opt/tyk-gateway/middleware/oauthcheck.so"
+	// analyticsSymbol is the analytics plugin function the apps name.
+	analyticsSymbol = "OAuthCheckAnalytics"
+	pluginVolume    = "oauthcheck-plugin"
+	tykVersionVar   = "${TYK_VERSION:-v5.8.15}" // 5.8 LTS by default
+	causeTag        = "x-oauth-cause"
 )
 
 var hooks = map[string]string{ // hook kind → exported symbol
@@ -158,7 +160,10 @@ func TestPluginBuildWritesWhatAppsLoad(t *testing.T) {
 	}
 	script := flat(build.Command)
 	versioned := "/out/" + strings.TrimSuffix(path.Base(pluginPath), ".so") + "_$${TYK_VERSION}_linux_amd64.so"
-	for _, want := range []string{versioned, "go work init ./tyk", "go work use", "CGO_ENABLED=1 go build -buildmode=plugin -trimpath -tags=goplugin", "./plugin", "plugin load"} {
+	// The analytics plugin opens the exact path an API names: the build
+	// links the unversioned name to the versioned file.
+	link := `ln -sf "oauthcheck_$${TYK_VERSION}_linux_amd64.so" /out/` + path.Base(pluginPath)
+	for _, want := range []string{versioned, link, "go work init ./tyk", "go work use", "CGO_ENABLED=1 go build -buildmode=plugin -trimpath -tags=goplugin", "./plugin", "plugin load"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("plugin-build command lacks %q", want)
 		}
@@ -342,8 +347,11 @@ func TestClassicApps(t *testing.T) {
 			if tags := strs(d["tag_headers"]); !slices.Contains(tags, causeTag) {
 				t.Errorf("tag_headers %q lack %s", tags, causeTag)
 			}
-			if d["enable_detailed_recording"] == true {
-				t.Error("enable_detailed_recording is on: raw requests (secrets) would be recorded")
+			// Detailed recording is safe only with the analytics plugin that
+			// redacts the raw request and response.
+			ap := get(d, "analytics_plugin")
+			if get(ap, "enable") != true || get(ap, "func_name") != analyticsSymbol || get(ap, "plugin_path") != pluginPath {
+				t.Errorf("analytics_plugin %v: want {enable: true, func_name: %s, plugin_path: %s}", ap, analyticsSymbol, pluginPath)
 			}
 			if _, ok := get(d, "config_data", "oauthcheck").(map[string]any); !ok {
 				t.Error("config_data.oauthcheck is not an object")
@@ -389,6 +397,10 @@ func TestOASApps(t *testing.T) {
 			}
 			if tags := strs(get(global, "trafficLogs", "tagHeaders")); !slices.Contains(tags, causeTag) || get(global, "trafficLogs", "enabled") != true {
 				t.Errorf("trafficLogs: want enabled with tagHeaders including %s, got %v", causeTag, get(global, "trafficLogs"))
+			}
+			if list, _ := get(global, "trafficLogs", "plugins").([]any); len(list) != 1 || get(list[0], "functionName") != analyticsSymbol ||
+				get(list[0], "path") != pluginPath || get(list[0], "enabled") != true {
+				t.Errorf("trafficLogs.plugins: want one enabled {functionName: %s, path: %s}, got %v", analyticsSymbol, pluginPath, list)
 			}
 
 			companion := strings.TrimSuffix(f, "-oas.json") + ".json"
