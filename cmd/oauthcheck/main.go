@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -31,7 +32,7 @@ const (
 )
 
 const usage = `usage:
-  oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] RESP_FILE
+  oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] [--redact=false] RESP_FILE
   oauthcheck causes [--markdown]
   oauthcheck score [--json] [--endpoint-given] [--misses tuning|heldout|all] DIR
 
@@ -104,6 +105,7 @@ type explainFlags struct {
 	issuer       string
 	maxBodyBytes int
 	endpoint     string
+	redact       bool
 }
 
 func explain(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
@@ -115,6 +117,7 @@ func explain(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 	fs.StringVar(&f.issuer, "issuer", "", "expected issuer of authorization responses (RFC 9207)")
 	fs.IntVar(&f.maxBodyBytes, "max-body-bytes", 0, "decoded bytes to inspect (default 65536)")
 	fs.StringVar(&f.endpoint, "endpoint", "", "force the endpoint kind")
+	fs.BoolVar(&f.redact, "redact", true, "keep input text out of error messages (they may quote a secret)")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage, fmt.Errorf("explain: %w", err)
@@ -134,12 +137,12 @@ func explain(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 
 	resp, err := readInput(positional[0], stdin, rawhttp.ParseResponse)
 	if err != nil {
-		return exitUsage, err
+		return exitUsage, redactInput(err, f.redact)
 	}
 	var req *rawhttp.Request
 	if f.request != "" {
 		if req, err = readInput(f.request, stdin, rawhttp.ParseRequest); err != nil {
-			return exitUsage, err
+			return exitUsage, redactInput(err, f.redact)
 		}
 	}
 
@@ -156,6 +159,19 @@ func explain(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 		return exitInvalid, nil
 	}
 	return exitOK, nil
+}
+
+// quotedInput is a Go-quoted string, as the parser quotes input lines.
+var quotedInput = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactInput keeps the line number and the reason of a parse error but
+// not the input it quotes, which may be a secret (a body line that was
+// taken for a header, a target with ?code=).
+func redactInput(err error, redact bool) error {
+	if !redact {
+		return err
+	}
+	return errors.New(quotedInput.ReplaceAllString(err.Error(), `"[input redacted; --redact=false shows it]"`))
 }
 
 func readInput[T any](name string, stdin io.Reader, parse func(io.Reader) (T, error)) (T, error) {

@@ -449,3 +449,23 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// A parse error quotes the offending line; by default that text is
+// redacted, because it may be a secret.
+func TestExplainRedactsInputInErrors(t *testing.T) {
+	dir := t.TempDir()
+	req := filepath.Join(dir, "bad.req")
+	const secret = "client_secret=s3cr3t-in-a-bad-line"
+	if err := os.WriteFile(req, []byte("POST /token HTTP/1.1\n"+secret+"\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resp := fixture("keycloak/code_not_valid.resp")
+	got := runCLI(t, "", "explain", "--request", req, resp)
+	if got.code != exitUsage || strings.Contains(got.stderr, "s3cr3t") || !strings.Contains(got.stderr, "line 2: not a header line") {
+		t.Errorf("default: exit %d, stderr %q; want exit 2, the line number and no secret", got.code, got.stderr)
+	}
+	got = runCLI(t, "", "explain", "--redact=false", "--request", req, resp)
+	if !strings.Contains(got.stderr, secret) {
+		t.Errorf("--redact=false: stderr %q, want the quoted line", got.stderr)
+	}
+}
