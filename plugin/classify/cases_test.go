@@ -560,6 +560,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
 	},
 	{
+		name: "an empty 400 from a token endpoint is the missing error body", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth/token", "grant_type=client_credentials&client_id=c1&client_secret=PLACEHOLDER-s1"),
+		resp:     Response{Status: 400, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{EmptyBody},
+	},
+	{
+		name: "an empty 401 from a token endpoint is still the client's authentication", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth/token", "grant_type=client_credentials", "Authorization", "Basic YzE6UExBQ0VIT0xERVI="),
+		resp:     Response{Status: 401, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, EmptyBody},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -277,6 +277,14 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 		r.add(c)
 		return
 	}
+	if status == 400 && f.format == formatEmpty {
+		// RFC 6749 §5.2 answers a 400 with an error body; without one the
+		// status alone names no cause the client could act on (401 still
+		// says "client authentication", RFC 6749 §5.2).
+		r.add(EmptyBody)
+		r.Why.rule("empty_400", "status", "")
+		return
+	}
 	r.add(statusRoot(r, resp))
 	switch f.format {
 	case formatEmpty:
