@@ -572,6 +572,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, EmptyBody},
 	},
 	{
+		name: "a revocation code at a token endpoint gives way to words about the refresh token", source: "https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1",
+		req:      formPost("/v1/oauth/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt", "Authorization", "Basic YzE6UExBQ0VIT0xERVI="),
+		resp:     jsonResp("400", `{"error":"unsupported_token_type","error_description":"Failed refresh token authentication"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "an old refresh token used is the grant, whatever the code", source: "https://support.exactonline.com/community/s/knowledge-base#All-All-DNO-Content-oauth-eol-oauth-devstep4",
+		req:      formPost("/api/oauth2/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=c&client_secret=PLACEHOLDER-s"),
+		resp:     jsonResp("401", `{"error":"unauthorized_client","error_description":"Old refresh token used."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -30,7 +30,7 @@ var (
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already",
-		"been used", "was used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
+		"been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
 		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正"}
 )

@@ -33,10 +33,13 @@ var refines = map[Code][]Code{
 	InvalidGrant:       {RedirectURIMismatch, InvalidClient, UnauthorizedClient, UnsupportedGrantType, InvalidScope, InvalidRequest},
 	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant},
 	ServerError:        {TemporarilyUnavailable, RateLimited},
-	InvalidToken:       {MissingToken, InteractionRequired},
-	UnrecognizedError:  nil,
-	UnexpectedStatus:   nil,
-	statusWord:         nil,
+	// A revocation code (RFC 7009 §2.2.1) at a token endpoint is
+	// misapplied: the words say what the server refused.
+	UnsupportedTokenType: {InvalidGrant, InvalidClient, InvalidRequest},
+	InvalidToken:         {MissingToken, InteractionRequired},
+	UnrecognizedError:    nil,
+	UnexpectedStatus:     nil,
+	statusWord:           nil,
 }
 
 // mayRefine reports whether the words' cause may replace code.
