@@ -584,6 +584,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
 	},
 	{
+		name: "a 403 to an API key alone is the key, not a scope", source: "https://docs.datadoghq.com/api/latest/authentication/",
+		req:      Request{Method: "GET", Path: "/api/v1/monitor/1", Header: hdr("DD-API-KEY", "PLACEHOLDER-key", "Accept", "application/json")},
+		resp:     jsonResp("403", `{"errors":["Forbidden"]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "every message of a string list is read", source: "https://docs.datadoghq.com/api/latest/authentication/",
+		req:      Request{Method: "POST", Path: "/api/v2/series", Header: hdr("DD-API-KEY", "PLACEHOLDER-key", "Content-Type", "application/json"), Body: []byte(`{"series":[]}`)},
+		resp:     jsonResp("403", `{"errors":["Forbidden","Failed permission authorization checks"]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -682,6 +682,11 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	case status == 403 && acceptedScopesMissing(resp.Header):
 		root = InsufficientScope
 		r.Why.rule("accepted_scopes", "X-Accepted-OAuth-Scopes", "")
+	case status == 403 && sent && resourceCredential(req, status) == "" && !req.GatewayKeyed:
+		// Only an API key was sent (DD-API-KEY, X-Api-Key, ?key=): keys
+		// carry no scopes, and key APIs answer a bad key with 403.
+		root = InvalidToken
+		r.Why.rule("forbidden_key", "status", "")
 	case status == 403 && sent:
 		// A token was accepted and still refused: a permission the token
 		// lacks, whatever words the server chose.

@@ -382,8 +382,20 @@ func (v *vendorFields) scanArray(arr []byte, depth int) {
 	i := skipSpace(arr, 1)
 	if i >= len(arr) || arr[i] != '{' {
 		if i < len(arr) && arr[i] == '"' && !v.msg.present() {
-			if start, stop, ok := scanString(arr, i); ok {
-				v.msg = value{raw: arr[start:stop], kind: kindString}
+			// A list of messages (Datadog's ["Forbidden","Failed
+			// permission authorization checks"]): the words of all of them.
+			start, stop, ok := scanString(arr, i)
+			for end := stop; ok; {
+				v.msg = value{raw: arr[start:end], kind: kindString}
+				j := skipSpace(arr, end+1)
+				if j >= len(arr) || arr[j] != ',' {
+					break
+				}
+				j = skipSpace(arr, j+1)
+				if j >= len(arr) || arr[j] != '"' {
+					break
+				}
+				_, end, ok = scanString(arr, j)
 			}
 		}
 		return
