@@ -363,7 +363,7 @@ func secretHeader(name string) bool {
 	if n == "dpop" {
 		return true
 	}
-	for _, w := range [...]string{"token", "secret", "password", "api-key", "apikey", "api_key", "auth-key", "access-key", "session", "signature", "assertion"} {
+	for _, w := range [...]string{"authorization", "token", "secret", "password", "api-key", "apikey", "api_key", "auth-key", "access-key", "session", "signature", "assertion"} {
 		if strings.Contains(n, w) {
 			return true
 		}
