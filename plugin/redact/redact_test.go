@@ -61,7 +61,9 @@ var placements = []placement{
 	{"cookie", func(s string) string { return req("Cookie: sid="+s+"; theme=dark\r\n", "") }},
 	{"set-cookie", func(s string) string { return resp("Set-Cookie: session="+s+"; Path=/; HttpOnly\r\n", "") }},
 	{"vendor key header", func(s string) string { return req("X-Api-Key: "+s+"\r\nX-Shopify-Access-Token: "+s+"\r\n", "") }},
-	{"custom auth header", func(s string) string { return req("X-Tyk-Authorization: "+s+"\r\nX-Custom-Authorization: "+s+"\r\n", "") }},
+	{"custom auth header", func(s string) string {
+		return req("X-Tyk-Authorization: "+s+"\r\nX-Custom-Authorization: "+s+"\r\n", "")
+	}},
 	{"query access_token", func(s string) string {
 		return "GET /api/me?access_token=" + url.QueryEscape(s) + "&x=1 HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
 	}},
