@@ -94,7 +94,8 @@ func TestMetadataRules(t *testing.T) {
 	}{
 		{"clean", "{" + base + "}", "https://as.example.com/.well-known/oauth-authorization-server", nil},
 		{"path-inserted well-known matches", `{"issuer":"https://as.example.com/tenant","authorization_endpoint":"https://as.example.com/a","token_endpoint":"https://as.example.com/t","response_types_supported":["code"],"code_challenge_methods_supported":["S256"],"authorization_response_iss_parameter_supported":true,"tls_client_certificate_bound_access_tokens":true}`, "https://as.example.com/.well-known/oauth-authorization-server/tenant", nil},
-		{"trailing slash differs", "{" + strings.Replace(base, `"issuer":"https://as.example.com"`, `"issuer":"https://as.example.com/"`, 1) + "}", "https://as.example.com/.well-known/openid-configuration", []string{MetadataIssuerMismatch}},
+		{"terminating slash is dropped", "{" + strings.Replace(base, `"issuer":"https://as.example.com"`, `"issuer":"https://as.example.com/"`, 1) + "}", "https://as.example.com/.well-known/openid-configuration", nil},
+		{"other host", "{" + base + "}", "https://evil.example.com/.well-known/openid-configuration", []string{MetadataIssuerMismatch}},
 		{"pkce absent", "{" + strings.Replace(base, `"code_challenge_methods_supported":["S256"],`, "", 1) + "}", "", []string{MetadataPKCENotAdvertised}},
 		{"issuer with query", "{" + strings.Replace(base, `"issuer":"https://as.example.com"`, `"issuer":"https://as.example.com?x=1"`, 1) + "}", "", []string{MetadataIssuerInvalid}},
 		{"no issuer", `{"response_types_supported":["token"],"grant_types_supported":["implicit"],"authorization_endpoint":"https://as.example.com/a","tls_client_certificate_bound_access_tokens":true}`, "", []string{MetadataImplicitOffered, MetadataIssuerInvalid, MetadataRequiredMissing}},

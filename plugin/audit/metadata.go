@@ -84,7 +84,9 @@ func CheckMetadata(subject string, b []byte, fetchedFrom string) ([]Finding, *Me
 		add(MetadataIssuerInvalid, fmt.Sprintf("issuer is %q", m.Issuer))
 	}
 	if fetchedFrom != "" && m.Issuer != "" {
-		if want := IssuerFromURL(fetchedFrom); want != "" && want != m.Issuer {
+		// A terminating "/" of the issuer is dropped before the well-known
+		// part is added (RFC 8414 §3.1, OIDC Discovery §4.1).
+		if want := IssuerFromURL(fetchedFrom); want != "" && want != strings.TrimSuffix(m.Issuer, "/") {
 			add(MetadataIssuerMismatch, fmt.Sprintf("issuer %q, fetched from %q (expected issuer %q)", m.Issuer, fetchedFrom, want))
 		}
 	}
