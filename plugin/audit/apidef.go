@@ -255,7 +255,7 @@ func checkAPI(subject string, v *apiView, md *Metadata) []Finding {
 
 	if len(ours) == 0 {
 		if hasConfig {
-			add(ConfigSuppressWithoutEffect, "config_data has an oauthcheck key but no OAuthCheck hook is listed")
+			add(ConfigWithoutHooks, "config_data has an oauthcheck key but no OAuthCheck hook is listed")
 		}
 	} else {
 		if has("response", hookResponse) && !has("pre", hookPre) {

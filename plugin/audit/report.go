@@ -150,3 +150,15 @@ func artifactURI(subject string) string {
 	}
 	return strings.ReplaceAll(subject, "\\", "/")
 }
+
+// MarkdownTable is the README's rule table, generated from Rules.
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| Rule | Severity | Subject | Meaning | Fix | Reference |\n|---|---|---|---|---|---|\n")
+	for _, r := range Rules {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Severity, r.Kind, mdCell(r.Meaning), mdCell(r.Fix), mdCell(r.Ref))
+	}
+	return b.String()
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
