@@ -233,6 +233,10 @@ func viewOf(b []byte) (*apiView, error) {
 }
 
 func checkAPI(subject string, v *apiView, md *Metadata) []Finding {
+	// A target URL may carry credentials; details never show them.
+	if u, err := url.Parse(v.target); err == nil && u.User != nil {
+		v.target = u.Redacted()
+	}
 	var fs []Finding
 	add := func(id, detail string) { fs = append(fs, finding(id, subject, detail)) }
 

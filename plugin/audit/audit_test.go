@@ -249,3 +249,19 @@ func FuzzCheck(f *testing.F) {
 		_ = WriteSARIF(&bytes.Buffer{}, append(fs, more...))
 	})
 }
+
+func TestDetailsRedactUpstreamCredentials(t *testing.T) {
+	def := `{"api_id":"c","proxy":{"listen_path":"/c/","target_url":"http://svc:hunter2secret@idp.internal/oauth2/","transport":{"ssl_insecure_skip_verify":true}}}`
+	fs, err := CheckAPIDefinitions("c", []byte(def), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Detail, "hunter2secret") {
+			t.Errorf("%s detail shows the password: %s", f.Rule, f.Detail)
+		}
+	}
+}
