@@ -40,6 +40,8 @@ const usage = `usage:
 RESP_FILE and REQ_FILE hold raw HTTP as "curl -i" prints it; "-" reads stdin.
 Endpoint kinds: token, authorize, resource, introspect, revoke, device_authorization, none.
 Exit status: 0 ok or warning, 1 invalid, 2 usage error or unreadable input.
+audit: 1 when a finding is at or above --fail-on (default high); the gateway
+secret comes from OAUTHCHECK_GATEWAY_SECRET.
 `
 
 func main() {

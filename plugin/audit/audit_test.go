@@ -265,3 +265,29 @@ func TestDetailsRedactUpstreamCredentials(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkCheckAPIDefinition(b *testing.B) {
+	src, err := os.ReadFile("../../apps/oauthcheck-oas-idp.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := CheckAPIDefinitions("x", src, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCheckMetadata(b *testing.B) {
+	src, err := os.ReadFile("testdata/providers/google.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := CheckMetadata("x", src, "https://accounts.google.com/.well-known/openid-configuration"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
