@@ -6,6 +6,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/oauthcheck/oauthcheck/plugin/audit"
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
 	"github.com/oauthcheck/oauthcheck/plugin/config"
 )
@@ -16,6 +17,8 @@ type apiState struct {
 	cfg  config.Config
 	opts classify.Options
 	err  error // non-nil: the config was invalid and defaults are in use
+	// risks are the high audit findings on the definition, logged once.
+	risks []audit.Finding
 }
 
 // apiCache maps a definition object (Tyk's, or the stand-in's) to its
@@ -62,6 +65,10 @@ func (c *apiCache) get(def interface{}) *apiState {
 	if st.id != "" {
 		c.current[st.id] = def
 	}
+	for _, f := range st.risks {
+		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "api_id": st.id, "rule": f.Rule}).
+			Warnf("oauthcheck: risk: %s; fix: %s (%s)", f.Detail, f.Fix, f.Ref)
+	}
 	if st.err != nil {
 		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "api_id": st.id}).
 			WithError(st.err).Error("oauthcheck: invalid config, using defaults; responses are labelled plugin_misconfigured")
@@ -78,5 +85,31 @@ func parseAPI(def interface{}) *apiState {
 		cfg = config.Config{}
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
+	st.risks = auditDefinition(def)
 	return st
+}
+
+// auditDefinition runs the definition and config rules once per definition
+// and keeps the high findings. A malformed definition skips the audit; the
+// config error is logged on its own.
+func auditDefinition(def interface{}) (risks []audit.Finding) {
+	defer func() {
+		if e := recover(); e != nil {
+			risks = nil // fail open: the audit never stops a definition loading
+		}
+	}()
+	b := definitionJSON(def)
+	if b == nil {
+		return nil
+	}
+	fs, err := audit.CheckAPIDefinitions("definition", b, nil)
+	if err != nil {
+		return nil
+	}
+	for _, f := range fs {
+		if f.Severity >= audit.SeverityHigh && f.Rule != audit.ConfigInvalid {
+			risks = append(risks, f)
+		}
+	}
+	return risks
 }

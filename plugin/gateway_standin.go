@@ -46,6 +46,18 @@ func describeAPI(def interface{}) (apiID string, configData map[string]interface
 	return "", nil
 }
 
+// definitionJSON is the definition as JSON (classic or OAS shape) for the
+// load-time audit, or nil.
+func definitionJSON(def interface{}) []byte {
+	switch d := def.(type) {
+	case *standin.APIDefinition:
+		return d.Source
+	case *standin.OASDefinition:
+		return d.Source
+	}
+	return nil
+}
+
 // sessionOf returns who is calling, from the gateway's session, if any.
 func sessionOf(r *http.Request) (caller, bool) {
 	s := standin.Session(r)

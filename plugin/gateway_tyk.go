@@ -7,6 +7,7 @@ package main
 // the gateway's source. gateway_standin.go keeps the same contract.
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/sirupsen/logrus"
@@ -57,6 +58,24 @@ func describeAPI(def interface{}) (apiID string, configData map[string]interface
 		return apiID, mw.Global.PluginConfig.Data.Value
 	}
 	return "", nil
+}
+
+// definitionJSON is the definition as JSON for the load-time audit: the
+// classic shape (api_definitions.go json tags), or the OAS document through
+// (*oas.OAS).MarshalJSON. It runs once per definition.
+func definitionJSON(def interface{}) []byte {
+	var b []byte
+	var err error
+	switch d := def.(type) {
+	case *apidef.APIDefinition:
+		b, err = json.Marshal(d)
+	case *oas.OAS:
+		b, err = json.Marshal(d)
+	}
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // sessionOf returns who is calling, from Tyk's session. KeyHash() panics

@@ -4,6 +4,7 @@
 //	oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] RESP_FILE
 //	oauthcheck causes [--markdown]
 //	oauthcheck score [--json] [--endpoint-given] [--misses PART] DIR
+//	oauthcheck audit [--metadata FILE|URL] [--apis PATH] [--gateway URL] [--json|--sarif] [--fail-on SEVERITY]
 //
 // Files hold raw HTTP as `curl -i` prints it; "-" reads stdin (for one of
 // them). Exit status: 0 ok or warning, 1 invalid, 2 usage or unreadable input.
@@ -35,10 +36,13 @@ const usage = `usage:
   oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] [--redact=false] RESP_FILE
   oauthcheck causes [--markdown]
   oauthcheck score [--json] [--endpoint-given] [--misses tuning|heldout|all] DIR
+  oauthcheck audit [--metadata FILE|URL] [--apis PATH] [--gateway URL] [--json|--sarif] [--fail-on SEVERITY]
 
 RESP_FILE and REQ_FILE hold raw HTTP as "curl -i" prints it; "-" reads stdin.
 Endpoint kinds: token, authorize, resource, introspect, revoke, device_authorization, none.
 Exit status: 0 ok or warning, 1 invalid, 2 usage error or unreadable input.
+audit: 1 when a finding is at or above --fail-on (default high); the gateway
+secret comes from OAUTHCHECK_GATEWAY_SECRET.
 `
 
 func main() {
@@ -62,6 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = causes(args[1:], stdout)
 	case "score":
 		err = scoreCmd(args[1:], stdout)
+	case "audit":
+		code, err = auditCmd(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -30,6 +30,9 @@ type APIDefinition struct {
 	APIID              string
 	ConfigData         map[string]interface{}
 	ConfigDataDisabled bool
+	// Source is the definition's JSON, as Tyk would marshal it, for the
+	// load-time audit; nil skips the audit.
+	Source []byte
 }
 
 // OASDefinition mirrors what oauthcheck reads from Tyk's oas.OAS:
@@ -38,6 +41,7 @@ type OASDefinition struct {
 	ID                string
 	PluginDataEnabled bool
 	PluginData        map[string]interface{}
+	Source            []byte // the definition's JSON, for the load-time audit
 }
 
 // AnalyticsRecord mirrors the fields of tyk-pump's
