@@ -6,6 +6,8 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -229,4 +231,41 @@ func FuzzMsgpack(f *testing.F) {
 		Records(bytes.NewReader(data), func(r PumpRecord) error { agg.Add(r); return nil })
 		agg.Report()
 	})
+}
+
+func TestHTMLParsesWithOneChartPerAPI(t *testing.T) {
+	agg := New(Filter{})
+	if _, _, err := Records(bytes.NewReader(encodeAll(t, FormatJSON, sampleRecords)), func(r PumpRecord) error { agg.Add(r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := WriteHTML(&page, agg.Report()); err != nil {
+		t.Fatal(err)
+	}
+	if s := page.String(); strings.Contains(s, "s3cr3t") || strings.Contains(s, "<script") || strings.Contains(s, "http://") && strings.Count(s, "http://") != strings.Count(s, "http://www.w3.org/") {
+		t.Fatal("page holds a secret, a script or a network address")
+	}
+	dec := xml.NewDecoder(&page)
+	dec.Strict = true
+	dec.Entity = xml.HTMLEntity
+	charts := map[string]int{}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("page does not parse: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "svg" {
+			for _, a := range se.Attr {
+				if a.Name.Local == "data-api" {
+					charts[a.Value]++
+				}
+			}
+		}
+	}
+	if len(charts) != 2 || charts["billing"] != 1 || charts["orders"] != 1 {
+		t.Errorf("charts per API: %v, want billing and orders once", charts)
+	}
 }
