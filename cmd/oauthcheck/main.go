@@ -4,6 +4,7 @@
 //	oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] RESP_FILE
 //	oauthcheck causes [--markdown]
 //	oauthcheck score [--json] [--endpoint-given] [--misses PART] DIR
+//	oauthcheck report [--json] [--html FILE] [--since D|T] [--api ID] [--client ID] [FILE...]
 //
 // Files hold raw HTTP as `curl -i` prints it; "-" reads stdin (for one of
 // them). Exit status: 0 ok or warning, 1 invalid, 2 usage or unreadable input.
@@ -34,6 +35,7 @@ const usage = `usage:
   oauthcheck explain [--request REQ_FILE] [--json] [--issuer URL] [--max-body-bytes N] [--endpoint KIND] RESP_FILE
   oauthcheck causes [--markdown]
   oauthcheck score [--json] [--endpoint-given] [--misses tuning|heldout|all] DIR
+  oauthcheck report [--json] [--html FILE] [--since 24h|TIME] [--api ID] [--client ID] [PUMP_FILE...]
 
 RESP_FILE and REQ_FILE hold raw HTTP as "curl -i" prints it; "-" reads stdin.
 Endpoint kinds: token, authorize, resource, introspect, revoke, device_authorization, none.
@@ -61,6 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = causes(args[1:], stdout)
 	case "score":
 		err = scoreCmd(args[1:], stdout)
+	case "report":
+		err = reportCmd(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
