@@ -5,6 +5,7 @@
 //	oauthcheck causes [--markdown]
 //	oauthcheck score [--json] [--endpoint-given] [--misses PART] DIR
 //	oauthcheck audit [--metadata FILE|URL] [--apis PATH] [--gateway URL] [--json|--sarif] [--fail-on SEVERITY]
+//	oauthcheck report [--json] [--html FILE] [--since D|T] [--api ID] [--client ID] [FILE...]
 //
 // Files hold raw HTTP as `curl -i` prints it; "-" reads stdin (for one of
 // them). Exit status: 0 ok or warning, 1 invalid, 2 usage or unreadable input.
@@ -37,6 +38,7 @@ const usage = `usage:
   oauthcheck causes [--markdown]
   oauthcheck score [--json] [--endpoint-given] [--misses tuning|heldout|all] DIR
   oauthcheck audit [--metadata FILE|URL] [--apis PATH] [--gateway URL] [--json|--sarif] [--fail-on SEVERITY]
+  oauthcheck report [--json] [--html FILE] [--since 24h|TIME] [--api ID] [--client ID] [PUMP_FILE...]
 
 RESP_FILE and REQ_FILE hold raw HTTP as "curl -i" prints it; "-" reads stdin.
 Endpoint kinds: token, authorize, resource, introspect, revoke, device_authorization, none.
@@ -54,7 +56,7 @@ var errHelp = errors.New("help requested")
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "oauthcheck: missing command (explain, causes or score); run 'oauthcheck help'")
+		fmt.Fprintln(stderr, "oauthcheck: missing command (explain, causes, score, audit or report); run 'oauthcheck help'")
 		return exitUsage
 	}
 	var err error
@@ -68,6 +70,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = scoreCmd(args[1:], stdout)
 	case "audit":
 		code, err = auditCmd(args[1:], stdout)
+	case "report":
+		err = reportCmd(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
