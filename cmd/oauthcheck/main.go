@@ -76,7 +76,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = fmt.Errorf("unknown command %q (want explain, causes or score)", args[0])
+		err = fmt.Errorf("unknown command %q (want explain, causes, score, audit or report)", args[0])
 	}
 	switch {
 	case errors.Is(err, errHelp):
