@@ -160,7 +160,13 @@ func fetch(u string, header http.Header, limit int64) ([]byte, error) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if header != nil {
+		// Go forwards custom headers on redirects, even to other hosts; the
+		// gateway secret must reach only the URL given.
+		client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%s: no answer within %s", u, fetchTimeout)

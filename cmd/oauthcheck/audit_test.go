@@ -149,3 +149,27 @@ func TestAuditGateway(t *testing.T) {
 		t.Error("the gateway secret leaked into the output")
 	}
 }
+
+func TestAuditGatewaySecretNotRedirected(t *testing.T) {
+	const secret = "redirect-me-not"
+	leaked := make(chan string, 1)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked <- r.Header.Get("X-Tyk-Authorization")
+		_, _ = w.Write([]byte("[]"))
+	}))
+	defer other.Close()
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/tyk/apis", http.StatusFound)
+	}))
+	defer gw.Close()
+	t.Setenv(GatewaySecretEnv, secret)
+	r := runCLI(t, "", "audit", "--gateway", gw.URL)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "302") {
+		t.Errorf("redirect: exit %d, stderr %q", r.code, r.stderr)
+	}
+	select {
+	case got := <-leaked:
+		t.Errorf("the redirect target was called, with secret %q", got)
+	default:
+	}
+}
