@@ -396,14 +396,8 @@ func (p *pass) cookies(value []byte, sep byte) []byte {
 	return out
 }
 
-// Body redacts a decoded body: field values of secret names in JSON or in
+// body redacts a decoded body: field values of secret names in JSON or in
 // form encoding, and JWT-shaped strings anywhere.
-func (r *Redactor) Body(body []byte, isRequest bool) []byte {
-	var seen secrets
-	p := &pass{r: r, seen: &seen}
-	return seen.echoes(r, p.body(body, isRequest))
-}
-
 func (p *pass) body(body []byte, isRequest bool) []byte {
 	if len(body) == 0 {
 		return body

@@ -50,13 +50,12 @@ type apiStats struct {
 }
 
 type causeStats struct {
-	count      int
-	apis       map[string]int
-	clients    map[string]int
-	first      time.Time
-	last       time.Time
-	series     map[string]map[int64]int // API → bucket → count
-	seriesSize int
+	count   int
+	apis    map[string]int
+	clients map[string]int
+	first   time.Time
+	last    time.Time
+	series  map[string]map[int64]int // API → bucket → count
 }
 
 // New returns an empty aggregator applying f.
@@ -150,9 +149,6 @@ func (a *Aggregator) addPoint(c *causeStats, api string, t time.Time) {
 		c.series[api] = s
 	}
 	b := t.Unix() / a.bucketWidth
-	if _, ok := s[b]; !ok {
-		c.seriesSize++
-	}
 	s[b]++
 	if len(s) > maxSeriesBuckets {
 		a.widen()
@@ -163,14 +159,12 @@ func (a *Aggregator) addPoint(c *causeStats, api string, t time.Time) {
 func (a *Aggregator) widen() {
 	a.bucketWidth *= 2
 	for _, c := range a.causes {
-		c.seriesSize = 0
 		for api, s := range c.series {
 			merged := make(map[int64]int, len(s)/2+1)
 			for b, n := range s {
 				merged[floorDiv(b, 2)] += n
 			}
 			c.series[api] = merged
-			c.seriesSize += len(merged)
 		}
 	}
 }
