@@ -6,6 +6,7 @@ require (
 	github.com/oauthcheck/oauthcheck v0.0.0
 	github.com/ory/fosite v0.49.0
 	github.com/redis/go-redis/v9 v9.23.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sirupsen/logrus v1.9.3
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 	golang.org/x/crypto v0.31.0

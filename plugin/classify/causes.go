@@ -20,6 +20,8 @@ const (
 	FamilyToken          Family = "token"
 	FamilyFlow           Family = "flow"
 	FamilyPlugin         Family = "plugin"
+	// FamilyRisk: risky practices seen in traffic (observe_risks), info only.
+	FamilyRisk Family = "risk"
 )
 
 // Severity says what a cause does to the verdict.
@@ -109,6 +111,10 @@ const (
 	ExpiredToken            Code = "expired_token"
 	InactiveToken           Code = "inactive_token"
 	BodyTruncated           Code = "body_truncated"
+	PKCEMissing             Code = "risk_pkce_missing"
+	PasswordGrant           Code = "risk_password_grant"
+	TokenInQuery            Code = "risk_token_in_query"
+	RefreshNotRotated       Code = "risk_refresh_not_rotated"
 	PluginMisconfigured     Code = "plugin_misconfigured"
 	PluginError             Code = "plugin_error"
 )
@@ -287,6 +293,20 @@ var Registry = []Cause{
 	{ExpiredToken, FamilyFlow, SeverityInvalid, FaultClient, "RFC 8628 §3.5",
 		"The device code expired before the user approved it.",
 		"Restart the device flow."},
+
+	// Risky practices seen live (observe_risks: true); info, never the verdict.
+	{PKCEMissing, FamilyRisk, SeverityInfo, FaultClient, "RFC 9700 §2.1.1",
+		"An authorization-code request or code exchange carries no PKCE (code_challenge or code_verifier).",
+		"Make the client use PKCE with S256 (RFC 7636) and the server require it."},
+	{PasswordGrant, FamilyRisk, SeverityInfo, FaultClient, "RFC 9700 §2.4",
+		"The client used the resource owner password credentials grant.",
+		"Move the client to the authorization code flow with PKCE; then disable the password grant."},
+	{TokenInQuery, FamilyRisk, SeverityInfo, FaultClient, "RFC 6750 §2.3",
+		"The access token was sent in the URL query, where logs and Referer headers keep it.",
+		"Send the token in the Authorization header (RFC 6750 §2.1)."},
+	{RefreshNotRotated, FamilyRisk, SeverityInfo, FaultUpstream, "RFC 9700 §4.14.2",
+		"A public client's refresh succeeded without a new refresh token, so a stolen one stays usable.",
+		"Turn on refresh token rotation (or sender-constrained tokens) for public clients at the authorization server."},
 
 	// The plugin itself.
 	{PluginMisconfigured, FamilyPlugin, SeverityWarning, FaultGatewayConfig, "",

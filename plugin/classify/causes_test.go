@@ -25,7 +25,7 @@ func TestRegistryIsCompleteAndUnique(t *testing.T) {
 	seen := map[Code]bool{}
 	families := map[Family]bool{FamilyOK: true, FamilyCredentials: true, FamilyRedirectURI: true, FamilyRequest: true,
 		FamilyGrant: true, FamilyScope: true, FamilyServer: true, FamilyResponseFormat: true, FamilyToken: true,
-		FamilyFlow: true, FamilyPlugin: true}
+		FamilyFlow: true, FamilyPlugin: true, FamilyRisk: true}
 	for _, c := range Registry {
 		if seen[c.Code] {
 			t.Errorf("code %q is registered twice", c.Code)

@@ -74,6 +74,9 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	var suppress map[Code]bool
 	if opts != nil {
 		suppress = opts.Suppress
+		if opts.ObserveRisks {
+			observeRisks(r, req, resp, opts)
+		}
 	}
 	r.finish(suppress)
 }

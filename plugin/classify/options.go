@@ -28,6 +28,9 @@ type Options struct {
 	MaxBodyBytes int
 	// Suppress lists warning or info causes not to report.
 	Suppress map[Code]bool
+	// ObserveRisks adds the info causes of the risk family (risks.go):
+	// practices RFC 9700 advises against, seen in the exchange.
+	ObserveRisks bool
 }
 
 func (o *Options) maxBody() int {

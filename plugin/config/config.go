@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -55,6 +56,13 @@ type Config struct {
 	// DebugHeader adds X-OAuthcheck-Result (verdict and causes) to the
 	// response the client receives. Off by default.
 	DebugHeader bool `json:"debug_header,omitempty"`
+
+	// ObserveRisks adds info causes (family risk) for risky practices seen
+	// in traffic: an authorization request or code exchange without PKCE,
+	// the password grant, an access token in the URL query, and a public
+	// client's refresh without rotation. Labels only; the verdict and root
+	// cause are unchanged. Off by default.
+	ObserveRisks bool `json:"observe_risks,omitempty"`
 }
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
@@ -94,7 +102,7 @@ func describeDecodeError(err error) error {
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("%s: unknown option %s (options: endpoints, issuer, token_types, max_body_bytes, suppress_warnings, debug_header)", Key, f)
+		return fmt.Errorf("%s: unknown option %s (options: %s)", Key, f, strings.Join(optionNames(), ", "))
 	}
 	return fmt.Errorf("%s: %s", Key, strings.TrimPrefix(msg, "json: "))
 }
@@ -151,6 +159,7 @@ func (c Config) Options() classify.Options {
 		Issuer:       strings.TrimSuffix(c.Issuer, "/"),
 		TokenTypes:   c.TokenTypes,
 		MaxBodyBytes: c.MaxBodyBytes,
+		ObserveRisks: c.ObserveRisks,
 	}
 	for p, kind := range c.Endpoints {
 		r := classify.Route{Path: p, Endpoint: classify.Endpoint(kind)}
@@ -174,6 +183,18 @@ func (c Config) BodyCap() int {
 		return classify.DefaultMaxBodyBytes
 	}
 	return c.MaxBodyBytes
+}
+
+// optionNames are the JSON names of Config's fields, for the unknown-option error.
+func optionNames() []string {
+	t := reflect.TypeOf(Config{})
+	names := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func knownEndpoint(kind string) bool {

@@ -158,13 +158,14 @@ func (g *Gateway) Reload() {
 	g.defMu.Lock()
 	defer g.defMu.Unlock()
 	data := g.api.ConfigData
+	source := definitionSource(g.api, g.api.Upstream, g.plugin.Path)
 	if g.api.OAS {
 		g.classic = nil
-		g.oas = &standin.OASDefinition{ID: g.api.ID, PluginDataEnabled: !g.api.ConfigDataDisabled, PluginData: data}
+		g.oas = &standin.OASDefinition{ID: g.api.ID, PluginDataEnabled: !g.api.ConfigDataDisabled, PluginData: data, Source: source}
 		return
 	}
 	g.oas = nil
-	g.classic = &standin.APIDefinition{APIID: g.api.ID, ConfigData: data, ConfigDataDisabled: g.api.ConfigDataDisabled}
+	g.classic = &standin.APIDefinition{APIID: g.api.ID, ConfigData: data, ConfigDataDisabled: g.api.ConfigDataDisabled, Source: source}
 }
 
 // injectDefinition mirrors APISpec.injectIntoReqContext, which Tyk calls
