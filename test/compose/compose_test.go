@@ -56,6 +56,7 @@ type service struct {
 	Ports       []string             `yaml:"ports"`
 	Healthcheck *healthcheck         `yaml:"healthcheck"`
 	DependsOn   map[string]dependsOn `yaml:"depends_on"`
+	Profiles    []string             `yaml:"profiles"`
 }
 
 type healthcheck struct {
