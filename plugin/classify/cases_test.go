@@ -595,6 +595,42 @@ var exchanges = []exchange{
 		resp:     jsonResp("403", `{"errors":["Forbidden","Failed permission authorization checks"]}`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
 	},
+	{
+		name: "a list of suspects is read for the one named first", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/token", authCodeRequest, "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"Invalid or expired authorization code, redirection URI mismatch, or PKCE verification failure"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "a list of suspects naming the redirect URI first", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/token", authCodeRequest, "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"The redirect_uri does not match, or the authorization code has expired"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
+		name: "DPoP words under another code are the DPoP proof", source: "https://www.rfc-editor.org/rfc/rfc9449#section-5",
+		req:      formPost("/oauth/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=c", "DPoP", "PLACEHOLDER.dpop.proof"),
+		resp:     jsonResp("400", `{"error":"invalid_token","error_description":"Invalid DPoP key binding"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidDPoPProof},
+	},
+	{
+		name: "quoted words still match", source: "https://developers.cloudflare.com/fundamentals/api/get-started/create-token/",
+		req:      Request{Method: "GET", Path: "/client/v4/zones", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("400", `{"success":false,"errors":[{"code":1001,"message":"Missing \"Authorization\" header"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "a long unregistered code is read as words", source: "https://developer.todoist.com/guides/#authorization",
+		req:      formPost("/oauth/access_token", "client_id=c&client_secret=PLACEHOLDER-s&code=PLACEHOLDER-code"),
+		resp:     jsonResp("400", `{"error":"incorrect_application_credentials"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "ErrorDescription in another casing is the description", source: "https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/oauth",
+		req:      formPost("/oauth2/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=c&client_secret=PLACEHOLDER-s"),
+		resp:     jsonResp("400", `{"Error":"invalid_request","ErrorDescription":"The refresh token has expired"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

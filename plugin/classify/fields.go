@@ -147,7 +147,7 @@ func (f *oauthFields) set(key []byte, v value) {
 		if v.kind == kindString {
 			f.vendor.addCode(v)
 		}
-	case "error_description":
+	case "error_description", "errorDescription", "ErrorDescription", "error_desc":
 		f.description = v
 	case "error_codes":
 		f.errorCodes = v

@@ -116,12 +116,18 @@ var Phrases = []Phrase{
 		[][]string{{"rbac: access denied", "denied by policy", "denied by rbac", "rbac denied", "policy denied"}},
 		EndpointResource, false, "envoy, istio", "https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/rbac_filter"},
 
+	// A DPoP proof or its key binding refused (RFC 9449 §7.1 names the
+	// code; servers often send invalid_token or invalid_client with it).
+	{"dpop_proof", InvalidDPoPProof,
+		[][]string{{"dpop"}, wordsBad},
+		"", false, "bluesky atproto, rfc 9449", "https://www.rfc-editor.org/rfc/rfc9449#section-5"},
+
 	// The client is not who it says: unknown, wrong or expired secret, bad assertion.
 	{"client_auth", InvalidClient,
 		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
-			"consumer key", "api key", "client is", "client does", "client was", "the client", "client_secret_",
+			"consumer key", "api key", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
 			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid",
 			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
@@ -261,11 +267,47 @@ func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
 			var sentence []byte
 			sentence, rest = nextSentence(rest)
 			if p.matches(sentence) && !(p.NotListed && listed(sentence, p.Groups[0])) && !isBoilerplate(sentence) && !p.unless(sentence) {
+				if containsWordFold(sentence, " or ") {
+					return earliestSuspect(p, sentence, endpoint)
+				}
 				return p
 			}
 		}
 	}
 	return nil
+}
+
+// earliestSuspect picks, in a sentence that lists suspects ("Invalid or
+// expired authorization code, redirection URI mismatch, or PKCE
+// verification failure"), the row whose subject is named first: servers
+// list the likeliest cause first, and the precedence order would
+// otherwise always pick the same suspect.
+func earliestSuspect(p *Phrase, sentence []byte, endpoint Endpoint) *Phrase {
+	best, at := p, p.firstIndex(sentence)
+	for i := range Phrases {
+		q := &Phrases[i]
+		if q.Cause == p.Cause || q.Only != "" && q.Only != endpoint || q.Cause == InvalidTarget && endpoint == EndpointResource {
+			continue
+		}
+		if !q.matches(sentence) || q.NotListed && listed(sentence, q.Groups[0]) || q.unless(sentence) {
+			continue
+		}
+		if i := q.firstIndex(sentence); i >= 0 && i < at {
+			best, at = q, i
+		}
+	}
+	return best
+}
+
+// firstIndex is where the earliest term of the row's first group starts.
+func (p *Phrase) firstIndex(sentence []byte) int {
+	at := -1
+	for _, term := range p.Groups[0] {
+		if i := indexWordFold(sentence, term); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	return at
 }
 
 // phraseSays reports whether any row for cause matches text, whatever
@@ -329,16 +371,40 @@ func listed(sentence []byte, terms []string) bool {
 
 // containsWordFold is containsFold for a term that starts a word: "user"
 // is not found in "list_users".
-func containsWordFold(s []byte, term string) bool {
+func containsWordFold(s []byte, term string) bool { return indexWordFold(s, term) >= 0 }
+
+// indexWordFold is where term starts a word in s, or -1.
+func indexWordFold(s []byte, term string) int {
 	for i := 0; i+len(term) <= len(s); i++ {
 		if i > 0 && isWordByte(s[i-1]) && isWordByte(term[0]) {
 			continue
 		}
-		if hasPrefixFold(string(s[i:i+len(term)]), term) {
-			return true
+		if matchFoldAt(s, i, term) {
+			return i
 		}
 	}
-	return false
+	return -1
+}
+
+// matchFoldAt matches term at s[i:], ignoring ASCII case and quotes in s
+// that the term does not have: `Missing "Authorization" header` says
+// "missing authorization".
+func matchFoldAt(s []byte, i int, term string) bool {
+	for j := 0; j < len(term); {
+		if i >= len(s) {
+			return false
+		}
+		switch c := s[i]; {
+		case lower(c) == lower(term[j]):
+			i++
+			j++
+		case j > 0 && (c == '"' || c == '`' || c == '\'' || c == '\\'): // JSON-escaped quotes too
+			i++
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func isWordByte(c byte) bool {

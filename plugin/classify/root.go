@@ -31,12 +31,12 @@ var refines = map[Code][]Code{
 	UnauthorizedClient: {InvalidClient, RedirectURIMismatch, InvalidScope, InvalidGrant},
 	AccessDenied:       {InvalidClient, InvalidScope, RedirectURIMismatch, InsufficientScope, InvalidGrant, InvalidToken, MissingToken, RateLimited, InvalidTarget, InteractionRequired},
 	InvalidGrant:       {RedirectURIMismatch, InvalidClient, UnauthorizedClient, UnsupportedGrantType, InvalidScope, InvalidRequest},
-	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant},
+	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant, InvalidDPoPProof},
 	ServerError:        {TemporarilyUnavailable, RateLimited},
 	// A revocation code (RFC 7009 §2.2.1) at a token endpoint is
 	// misapplied: the words say what the server refused.
 	UnsupportedTokenType: {InvalidGrant, InvalidClient, InvalidRequest},
-	InvalidToken:         {MissingToken, InteractionRequired},
+	InvalidToken:         {MissingToken, InteractionRequired, InvalidDPoPProof},
 	UnrecognizedError:    nil,
 	UnexpectedStatus:     nil,
 	statusWord:           nil,
@@ -172,7 +172,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		// Last, an unregistered snake_case code is words too:
 		// "invalid_client_secret" reads as "invalid client secret",
 		// Supabase's nested "bad_jwt" as "bad jwt".
-		var buf [64]byte
+		var buf [128]byte
 		for i := -1; i < f.vendor.n && code == ""; i++ {
 			raw := f.err.raw
 			if i >= 0 {
