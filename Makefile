@@ -1,5 +1,5 @@
 # oauthcheck: the commands the README names.
-.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot
 
 # The test command: root module and test module, plain and under -race.
 # The test module builds the plugin .so and loads it as Tyk does.
@@ -47,3 +47,11 @@ readme-causes:
 # (docs/accuracy.md).
 score:
 	go run ./cmd/oauthcheck score plugin/classify/testdata/corpus
+
+# The HTML report of the harness's pump files, and its screenshot in
+# docs/ (needs Debian's chromium: apt-get install chromium).
+report-screenshot:
+	mkdir -p out
+	go run ./cmd/oauthcheck report --html out/report.html plugin/report/testdata/harness/pump-stdout.log >/dev/null
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1800 \
+		--screenshot=docs/report-html.png file://$(CURDIR)/out/report.html
