@@ -631,6 +631,31 @@ var exchanges = []exchange{
 		resp:     jsonResp("400", `{"Error":"invalid_request","ErrorDescription":"The refresh token has expired"}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
 	},
+	{
+		name: "HTTP Basic where the resource server wants a bearer token is a missing token", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/me/videos", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI=")},
+		resp:     jsonResp("401", `{"error":"Something strange occurred.","developer_message":"No user credentials were provided.","error_code":8003}`, "WWW-Authenticate", `Bearer error="invalid_token"`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "HTTP Basic to a server that also takes Basic is a bad credential", source: "https://learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate",
+		req:  Request{Method: "GET", Path: "/org/_apis/projects", Header: hdr("Authorization", "Basic OlBMQUNFSE9MREVS")},
+		resp: Response{Status: 401, Header: hdr("Content-Type", "application/json", "Www-Authenticate", `Bearer authorization_uri=https://login.example`, "Www-Authenticate", `Basic realm="https://dev.example/"`),
+			Body: []byte(`{"message":"Access Denied: The Personal Access Token used has expired."}`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "a grant type not supported in this application is the client's registration", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/api/login/oauth/access_token", "grant_type=password&username=u&password=PLACEHOLDER-pw&client_id=c&client_secret=PLACEHOLDER-s"),
+		resp:     jsonResp("400", `{"error":"unsupported_grant_type","error_description":"grant_type: password is not supported in this application"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnauthorizedClient},
+	},
+	{
+		name: "an error's code in a nested value field", source: "https://api.hh.ru/openapi/en/redoc#section/Authorization",
+		req:      Request{Method: "GET", Path: "/me", Header: hdr("Authorization", "Bearer PLACEHOLDER-at")},
+		resp:     jsonResp("403", `{"errors":[{"type":"oauth","value":"token_expired"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

@@ -625,6 +625,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	}
 	sent := sentCredentials(req, status)
 	ch := oauthChallenge(resp.Header["Www-Authenticate"])
+	if sent && basicInsteadOfBearer(req, ch, resp.Header["Www-Authenticate"], body.b) {
+		// HTTP Basic (a client's id and secret, Postman's empty "Og==")
+		// where the server asks for an access token: none was sent (Vimeo's
+		// "No user credentials were provided", Product Hunt).
+		sent = false
+	}
 	if ch.errorCode != "" && status >= 400 {
 		r.Why.rule("challenge_error", "WWW-Authenticate", "")
 		c, ok := errorCodes[ch.errorCode]
@@ -785,6 +791,20 @@ func tokenOrScope(c Code) bool {
 // resourceRoot: without credentials no token can be invalid, and with
 // them none is missing. Only for what the status or a bare code says; a
 // body's own words ("OAuth token is missing") are kept.
+// basicInsteadOfBearer reports HTTP Basic sent to a resource server that
+// answers with a Bearer challenge or asks for an access token.
+func basicInsteadOfBearer(req *Request, ch challenge, challenges []string, body []byte) bool {
+	if req.GatewayKeyed || !hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") {
+		return false
+	}
+	for _, v := range challenges {
+		if hasPrefixFold(trimSpace(v), "basic") || containsFold([]byte(v), ", basic") {
+			return false // the server takes Basic too (Azure DevOps personal access tokens)
+		}
+	}
+	return ch.found || containsFold(body, "access token") || containsFold(body, "access_token") || containsFold(body, "bearer token")
+}
+
 func resourceRoot(c Code, sent bool) Code {
 	switch {
 	case !sent && c == InvalidToken:

@@ -307,6 +307,9 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.errorish = true
 		}
 	}
+	if string(key) == "value" && depth >= 2 && val.kind == kindString {
+		v.addCode(val) // hh.ru's {"errors":[{"type":"oauth","value":"token_expired"}]}
+	}
 	switch string(key) {
 	case "field", "param", "parameter", "attribute":
 		if val.kind == kindString && !v.subject.present() {

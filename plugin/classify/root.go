@@ -37,6 +37,9 @@ var refines = map[Code][]Code{
 	// misapplied: the words say what the server refused.
 	UnsupportedTokenType: {InvalidGrant, InvalidClient, InvalidRequest},
 	InvalidToken:         {MissingToken, InteractionRequired, InvalidDPoPProof},
+	// "grant_type: password is not supported in this application" is the
+	// client's registration, not the server's (RFC 6749 §5.2).
+	UnsupportedGrantType: {UnauthorizedClient},
 	UnrecognizedError:    nil,
 	UnexpectedStatus:     nil,
 	statusWord:           nil,
