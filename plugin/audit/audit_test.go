@@ -100,6 +100,8 @@ func TestMetadataRules(t *testing.T) {
 		{"other host", "{" + base + "}", "https://evil.example.com/.well-known/openid-configuration", []string{MetadataIssuerMismatch}},
 		{"pkce absent", "{" + strings.Replace(base, `"code_challenge_methods_supported":["S256"],`, "", 1) + "}", "", []string{MetadataPKCENotAdvertised}},
 		{"issuer with query", "{" + strings.Replace(base, `"issuer":"https://as.example.com"`, `"issuer":"https://as.example.com?x=1"`, 1) + "}", "", []string{MetadataIssuerInvalid}},
+		{"id tokens only need no sender constraint", `{"issuer":"https://ci.example.com","jwks_uri":"https://ci.example.com/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}`, "https://ci.example.com/.well-known/openid-configuration", []string{MetadataRequiredMissing}},
+		{"implicit access tokens still want a sender constraint", `{"issuer":"https://ci.example.com","authorization_endpoint":"https://ci.example.com/a","response_types_supported":["token"]}`, "", []string{MetadataImplicitOffered, MetadataNoSenderConstraint}},
 		{"no issuer", `{"response_types_supported":["token"],"grant_types_supported":["implicit"],"authorization_endpoint":"https://as.example.com/a","tls_client_certificate_bound_access_tokens":true}`, "", []string{MetadataImplicitOffered, MetadataIssuerInvalid, MetadataRequiredMissing}},
 	}
 	for _, c := range cases {

@@ -162,7 +162,10 @@ func CheckMetadata(subject string, b []byte, fetchedFrom string) ([]Finding, *Me
 			}
 		}
 	}
-	if len(m.DPoPSigningAlgs) == 0 && !m.TLSClientCertBoundAccessTokens {
+	// DPoP and mTLS bind access tokens; an issuer that hands out none (only
+	// ID tokens, as GitHub Actions does) has nothing to constrain.
+	issuesAccessTokens := m.TokenEndpoint != "" || grantsNeedToken(m) || len(implicit) > 0
+	if issuesAccessTokens && len(m.DPoPSigningAlgs) == 0 && !m.TLSClientCertBoundAccessTokens {
 		add(MetadataNoSenderConstraint, "neither dpop_signing_alg_values_supported nor tls_client_certificate_bound_access_tokens is offered")
 	}
 	return fs, m, nil
