@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
+	"github.com/oauthcheck/oauthcheck/plugin/classify"
 	"github.com/oauthcheck/oauthcheck/plugin/config"
 )
 
@@ -318,6 +320,9 @@ func checkAPI(subject string, v *apiView, md *Metadata) []Finding {
 	if cfg.DebugHeader {
 		add(ConfigDebugHeaderOn, "debug_header is true")
 	}
+	for _, d := range optionConflicts(cfg) {
+		add(ConfigOptionsConflict, d)
+	}
 	if lp := v.listenPath; lp != "" && lp != "/" {
 		prefix := strings.TrimSuffix(lp, "/")
 		for p := range cfg.Endpoints {
@@ -367,4 +372,35 @@ func missingHeaders(tags []string) []string {
 		}
 	}
 	return missing
+}
+
+// optionConflicts finds options that cancel each other: suppressing the
+// risk causes that observe_risks turns on, or suppressing them while it is
+// off.
+func optionConflicts(cfg config.Config) []string {
+	var out []string
+	risks := 0
+	for _, c := range cfg.SuppressWarnings {
+		if strings.HasPrefix(c, "risk_") {
+			risks++
+			if !cfg.ObserveRisks {
+				out = append(out, fmt.Sprintf("suppress_warnings lists %s but observe_risks is off, so it is never reported anyway", c))
+			}
+		}
+	}
+	if cfg.ObserveRisks && risks > 0 && risks >= riskCauses() {
+		out = append(out, "observe_risks is on but suppress_warnings lists every risk cause, so it reports nothing")
+	}
+	sort.Strings(out)
+	return out
+}
+
+func riskCauses() int {
+	n := 0
+	for _, c := range classify.Registry {
+		if c.Family == classify.FamilyRisk {
+			n++
+		}
+	}
+	return n
 }

@@ -639,7 +639,7 @@ var exchanges = []exchange{
 	},
 	{
 		name: "HTTP Basic to a server that also takes Basic is a bad credential", source: "https://learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate",
-		req:  Request{Method: "GET", Path: "/org/_apis/projects", Header: hdr("Authorization", "Basic OlBMQUNFSE9MREVS")},
+		req: Request{Method: "GET", Path: "/org/_apis/projects", Header: hdr("Authorization", "Basic OlBMQUNFSE9MREVS")},
 		resp: Response{Status: 401, Header: hdr("Content-Type", "application/json", "Www-Authenticate", `Bearer authorization_uri=https://login.example`, "Www-Authenticate", `Basic realm="https://dev.example/"`),
 			Body: []byte(`{"message":"Access Denied: The Personal Access Token used has expired."}`)},
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
