@@ -656,6 +656,42 @@ var exchanges = []exchange{
 		resp:     jsonResp("403", `{"errors":[{"type":"oauth","value":"token_expired"}]}`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
+	{
+		name: "device polling states in words", source: "https://www.rfc-editor.org/rfc/rfc8628#section-3.5",
+		req:      formPost("/api/oidc/token", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=PLACEHOLDER-dc&client_id=c"),
+		resp:     jsonResp("400", `{"error":"Authorization is still pending"}`),
+		endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{AuthorizationPending},
+	},
+	{
+		name: "polling too fast in words is slow_down", source: "https://www.rfc-editor.org/rfc/rfc8628#section-3.5",
+		req:      formPost("/api/oidc/token", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=PLACEHOLDER-dc&client_id=c"),
+		resp:     jsonResp("429", `{"error":"Polling too frequently"}`),
+		endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{SlowDown},
+	},
+	{
+		name: "unsupported_grant_type at the authorization endpoint is the response type", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1",
+		req:      Request{Method: "GET", Path: "/auth/authorize", RawQuery: "response_type=token&client_id=c&state=s", Header: hdr()},
+		resp:     jsonResp("400", `{"error":"unsupported_grant_type","error_description":"Invalid Authorization Grant \"token\""}`),
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{UnsupportedResponseType},
+	},
+	{
+		name: "a GraphQL 200 with a JWT error in extensions", source: "https://hasura.io/docs/2.0/auth/authentication/jwt/",
+		req:      Request{Method: "POST", Path: "/v1/graphql", Header: hdr("Authorization", "Bearer PLACEHOLDER.jwt.sig", "Content-Type", "application/json"), Body: []byte(`{"query":"{ a }"}`)},
+		resp:     jsonResp("200", `{"errors":[{"extensions":{"path":"$","code":"invalid-jwt"},"message":"Could not verify JWT: JWTExpired"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "a JSONP-wrapped error is read, and is not JSON", source: "https://wiki.connect.qq.com/",
+		req:      Request{Method: "GET", Path: "/oauth2.0/token", RawQuery: "grant_type=authorization_code&client_id=c&client_secret=PLACEHOLDER-s&code=PLACEHOLDER-c&redirect_uri=https%3A%2F%2Fa.example%2Fcb", Header: hdr()},
+		resp:     Response{Status: 400, Header: hdr("Content-Type", "text/html"), Body: []byte(`callback( {"error":"invalid_grant","error_description":"code expired"} );`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NotJSON},
+	},
+	{
+		name: "a numeric error code one level down marks an error", source: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token",
+		req:      formPost("/oauth/access_token/", "client_key=c&client_secret=PLACEHOLDER-s&code=PLACEHOLDER-c&grant_type=authorization_code"),
+		resp:     jsonResp("200", `{"data":{"captcha":"","description":"code expired","error_code":10007},"message":"error"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

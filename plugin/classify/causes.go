@@ -115,6 +115,7 @@ const (
 	PasswordGrant           Code = "risk_password_grant"
 	TokenInQuery            Code = "risk_token_in_query"
 	RefreshNotRotated       Code = "risk_refresh_not_rotated"
+	UpstreamAuthFailed      Code = "upstream_auth_failed"
 	PluginMisconfigured     Code = "plugin_misconfigured"
 	PluginError             Code = "plugin_error"
 )
@@ -307,6 +308,11 @@ var Registry = []Cause{
 	{RefreshNotRotated, FamilyRisk, SeverityInfo, FaultUpstream, "RFC 9700 §4.14.2",
 		"A public client's refresh succeeded without a new refresh token, so a stolen one stays usable.",
 		"Turn on refresh token rotation (or sender-constrained tokens) for public clients at the authorization server."},
+
+	// The gateway's own token fetch (upstream_auth).
+	{UpstreamAuthFailed, FamilyPlugin, SeverityInvalid, FaultGatewayConfig, "RFC 6749 §4.4",
+		"The gateway could not get its own upstream token; the other causes say what the authorization server answered.",
+		"Fix the API's upstream_auth (client, secret, scope) or the authorization server; the caller's credentials are not at fault."},
 
 	// The plugin itself.
 	{PluginMisconfigured, FamilyPlugin, SeverityWarning, FaultGatewayConfig, "",

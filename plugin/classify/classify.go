@@ -197,8 +197,8 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 		r.Why.rule("server_failed", "error_description", "")
 	}
 	r.add(transient(r, root, resp))
-	if !known && f.err.kind == kindString {
-		r.add(UnrecognizedError)
+	if !known && f.err.kind == kindString && SeverityOf(root) != SeverityInfo {
+		r.add(UnrecognizedError) // words that name a polling state are understood
 	}
 	if status >= 200 && status < 300 && SeverityOf(root) != SeverityInfo {
 		// GitHub polls the device flow with 200: normal, not broken.
@@ -208,6 +208,8 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 		r.add(NonstandardErrorShape)
 	}
 	switch {
+	case f.jsonp:
+		r.add(NotJSON)
 	case f.format == formatForm:
 		r.add(FormEncodedResponse)
 	case f.format == formatJSON && !isJSONMediaType(mt):

@@ -128,6 +128,8 @@ var VendorCodes = []vendorCode{
 	{"redirect_mismatch", RedirectURIMismatch, "aws-cognito", "https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html"},
 	{"invalid_callback", RedirectURIMismatch, "wso2-is", "https://is.docs.wso2.com/en/latest/references/troubleshoot/oauth-errors/"},
 	{"invalid_origin", RedirectURIMismatch, "kanidm", "https://kanidm.github.io/kanidm/stable/integrations/oauth2.html"},
+	// The user cancelled at the authorization server (Estonia's TARA).
+	{"user_cancel", AccessDenied, "estonia-tara", "https://e-gov.github.io/TARA-Doku/TechnicalSpecification"},
 
 	// Salesforce token endpoint.
 	{"inactive_user", InvalidGrant, "salesforce", "https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm"},
@@ -301,6 +303,9 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			string(val.raw) != "[]" && len(val.raw) > 0 {
 			v.errorish = true // errcode 0 is WeChat's success
 		}
+		if depth == 1 && val.kind == kindNumber && string(val.raw) != "0" && string(key) != "errors" {
+			v.errorish = true // Douyin's {"data":{"error_code":10007,"description":…}}
+		}
 	case "Error":
 		if depth == 1 && val.kind == kindObject {
 			// Tencent Cloud's {"Response":{"Error":{"Code":…}}}, sent with 200.
@@ -352,7 +357,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "fbtrace_id":
 		v.graph = true
-	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response":
+	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions":
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
 			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
 		}

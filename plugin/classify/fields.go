@@ -28,6 +28,9 @@ func (v value) nonEmptyString() bool { return v.kind == kindString && len(v.raw)
 // body that the checks read. Raw slices point into the body.
 type oauthFields struct {
 	format int
+	// jsonp: a JSON object wrapped in a JavaScript callback (QQ's
+	// "callback( {...} );"), read as JSON but not JSON on the wire.
+	jsonp bool
 	// partial: the body was cut at the cap mid-object; the fields seen
 	// before the cut are kept, absent ones prove nothing.
 	partial bool
@@ -77,6 +80,9 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 		f.scanJSON(body, truncated)
 	case xmlDocument(body[start:]):
 		f.format = formatText // XML (SOAP faults, Moodle, Walmart): not JSON, and no page either
+	case jsonpObject(body[start:]) != nil:
+		f.format, f.jsonp = formatJSON, true
+		f.scanJSON(jsonpObject(body[start:]), truncated)
 	case body[start] == '<' || (mediaType == "text/html" || mediaType == "application/xhtml+xml") && !looksLikeForm(body[start:]):
 		f.format = formatHTML
 	case body[start] == '[':
@@ -96,6 +102,34 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 		f.format = formatText
 	}
 	return f
+}
+
+// jsonpObject returns the object of a JSONP body, callback( {...} );, or nil.
+func jsonpObject(b []byte) []byte {
+	i := 0
+	for i < len(b) && i < 64 && (isWordByte(b[i]) || b[i] == '$' || b[i] == '.') {
+		i++
+	}
+	if i == 0 || i == len(b) {
+		return nil
+	}
+	j := skipSpace(b, i)
+	if j >= len(b) || b[j] != '(' {
+		return nil
+	}
+	j = skipSpace(b, j+1)
+	if j >= len(b) || b[j] != '{' {
+		return nil
+	}
+	kind, next, ok := skipValue(b, j, 0)
+	if !ok || kind != kindObject {
+		return nil
+	}
+	k := skipSpace(b, next)
+	if k >= len(b) || b[k] != ')' {
+		return nil
+	}
+	return b[j:next]
 }
 
 // xmlDocument reports an XML document that is not an XHTML page.
@@ -152,7 +186,7 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "error_codes":
 		f.errorCodes = v
 	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
-		"Detail", "hint", "errmsg", "err", "msg":
+		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description":
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}

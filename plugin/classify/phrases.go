@@ -29,7 +29,8 @@ var (
 		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
-		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already",
+		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal",
+		"could not verify", "cannot verify", "unable to verify", "failed to verify", "verification failed",
 		"been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
 		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正"}
@@ -70,7 +71,7 @@ var Phrases = []Phrase{
 
 	// The resource owner said no (or let it lapse): access_denied, not the grant.
 	{"owner_denied", AccessDenied,
-		[][]string{{"denied", "declined", "rejected the", "did not approve", "refused", "cancelled", "canceled", "aborted"},
+		[][]string{{"denied", "declined", "rejected the", "did not approve", "refused", "cancel", "aborted"},
 			{"user", "resource owner", "end-user", "consent"}},
 		"", false, "auth0, rfc 8628", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 
@@ -148,7 +149,7 @@ var Phrases = []Phrase{
 			"missing the required", "insufficientpermissions", "access_token_scope_insufficient", "not have access",
 			"does not have the necessary", "not sufficient", "insufficient authorization", "not enough permissions",
 			"additional_authorization_required", "additional authorization", "unauthorized to access", "not allowed to access",
-			"no access to", "failed permission"}},
+			"no access to", "failed permission", "isn't authorized to access", "isn't allowed to access"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// At a resource server, a token refused an action or an endpoint is a
 	// token without that permission (Linode, Bitbucket, monday.com).
@@ -187,7 +188,8 @@ var Phrases = []Phrase{
 			"no api key", "no auth token", "token not provided", "token required", "token was not provided", "access token must be",
 			"authorization field missing", "authorization header required", "api key is missing", "no api key found",
 			"missing an authentication token", "missing an access token", "missing authentication token",
-			"authorization header is required", "no authorization header", "need a token", "requires a token", "access_token is required",
+			"authorization header is required", "no authorization header", "authorization header not found",
+			"authorization header not present", "authorization header was not", "need a token", "requires a token", "access_token is required",
 			"access token is required", "token is required"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// Generic wording: with a token sent, it was not accepted.
@@ -214,10 +216,19 @@ var Phrases = []Phrase{
 		[][]string{{"response_type", "response type"}, {"not supported", "unsupported", "invalid", "not allowed", "only"}},
 		"", false, "rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 
+	// Device-flow polling in words (Pocket ID's {"error":"Authorization is
+	// still pending"}): RFC 8628 §3.5's codes, not failures.
+	{"device_pending", AuthorizationPending,
+		[][]string{{"still pending", "authorization pending", "authorization_pending", "pending approval", "not yet approved", "not yet authorized"}},
+		EndpointToken, false, "pocket-id, rfc 8628", "https://www.rfc-editor.org/rfc/rfc8628#section-3.5"},
+	{"device_slow_down", SlowDown,
+		[][]string{{"polling too", "poll too", "too frequent", "slow down", "slow_down", "polling interval"}},
+		EndpointToken, false, "pocket-id, rfc 8628", "https://www.rfc-editor.org/rfc/rfc8628#section-3.5"},
+
 	// The server's own state.
 	{"rate", RateLimited,
 		[][]string{{"rate limit", "too many requests", "throttl", "quota exceeded", "ratelimit", "too many attempts", "request limit",
-			"limit exceeded", "quota limit", "limit reached"}},
+			"limit exceeded", "quota limit", "limit reached", "over qps", "over rate", "qps exceeded"}},
 		"", false, "auth0, google", "https://www.rfc-editor.org/rfc/rfc6585#section-4"},
 	{"transient", TemporarilyUnavailable,
 		[][]string{{"temporarily", "try again", "retry later", "please retry", "timed out", "timeout", "overloaded",

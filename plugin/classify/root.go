@@ -215,6 +215,9 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 // invalid token is the grant when the request presented a token as its
 // grant (refresh, token exchange, Facebook's fb_exchange_token).
 func (r *Result) adjust(c Code, status int) Code {
+	if c == SlowDown && !r.devicePoll {
+		return RateLimited // "too frequent" outside device polling is a rate limit
+	}
 	if c == InvalidToken && r.tokenGrant && r.Endpoint != EndpointResource {
 		return InvalidGrant
 	}
@@ -286,6 +289,10 @@ func adjustForEndpoint(c Code, endpoint Endpoint) Code {
 		return InvalidClient
 	case InsufficientScope:
 		return InvalidScope
+	case UnsupportedGrantType:
+		if endpoint == EndpointAuthorize {
+			return UnsupportedResponseType // the authorization endpoint takes response types (RFC 6749 §4.1.2.1)
+		}
 	}
 	return c
 }
