@@ -692,6 +692,12 @@ var exchanges = []exchange{
 		resp:     jsonResp("200", `{"data":{"captcha":"","description":"code expired","error_code":10007},"message":"error"}`),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
 	},
+	{
+		name: "a revocation by action parameter on the token path", source: "https://developers.home-assistant.io/docs/auth_api/#revoking-a-refresh-token",
+		req:      formPost("/auth/token", "token=PLACEHOLDER-rt&action=revoke"),
+		resp:     Response{Status: 200, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointRevoke, verdict: VerdictOK, causes: []Code{OK},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

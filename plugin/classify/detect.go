@@ -427,6 +427,14 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("param", "code")
 		return EndpointToken
 	}
+	// A revocation posted to the token path with an action parameter
+	// (Home Assistant's POST /auth/token token=…&action=revoke).
+	if params.has(pToken) && !params.has(pGrantType) && req.Method == http.MethodPost {
+		if v, ok := formValue(req.Body, "action"); ok && equalFoldBytes(v, "revoke") {
+			why.evidence("param", "action")
+			return EndpointRevoke
+		}
+	}
 	cred, emptyCred := credentialOf(req, params, status)
 	switch pk {
 	case EndpointIntrospect, EndpointRevoke, EndpointDeviceAuthorization:
