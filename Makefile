@@ -22,6 +22,7 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/classify/ || exit 1; done
 	for t in FuzzMessage FuzzPlacedSecret; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/redact/ || exit 1; done
+	go test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) ./plugin/config/ || exit 1
 	for t in FuzzParseResponse FuzzParseRequest; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
 

@@ -3,12 +3,14 @@ package main
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/oauthcheck/oauthcheck/plugin/audit"
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
 	"github.com/oauthcheck/oauthcheck/plugin/config"
+	"github.com/oauthcheck/oauthcheck/plugin/upstreamauth"
 )
 
 // apiState is an API's parsed config, built once per definition object.
@@ -19,6 +21,16 @@ type apiState struct {
 	err  error // non-nil: the config was invalid and defaults are in use
 	// risks are the high audit findings on the definition, logged once.
 	risks []audit.Finding
+
+	// upstreamWanted: the config asks for upstream_auth; upstream is its
+	// token client, nil when that config (or the whole config) is invalid,
+	// and then upstreamErr says why.
+	upstreamWanted bool
+	upstream       *upstreamauth.Client
+	upstreamErr    error
+	// upstreamLogged is the last failure logged, so an outage gives one
+	// line per backoff window, not one per request.
+	upstreamLogged atomic.Pointer[upstreamauth.Failure]
 }
 
 // apiCache maps a definition object (Tyk's, or the stand-in's) to its
@@ -72,6 +84,9 @@ func (c *apiCache) get(def interface{}) *apiState {
 	if st.err != nil {
 		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "api_id": st.id}).
 			WithError(st.err).Error("oauthcheck: invalid config, using defaults; responses are labelled plugin_misconfigured")
+	} else if st.upstreamErr != nil {
+		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "api_id": st.id}).
+			WithError(st.upstreamErr).Error("oauthcheck: upstream_auth cannot start; requests are answered 502 and never sent upstream without credentials")
 	}
 	return st
 }
@@ -86,6 +101,15 @@ func parseAPI(def interface{}) *apiState {
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
 	st.risks = auditDefinition(def)
+	if raw, ok := data[config.Key].(map[string]interface{}); ok && raw["upstream_auth"] != nil {
+		st.upstreamWanted = true
+		switch {
+		case err != nil:
+			st.upstreamErr = err
+		case cfg.UpstreamAuth != nil:
+			st.upstream, st.upstreamErr = upstreamauth.New(*cfg.UpstreamAuth, upstreamauth.Options{})
+		}
+	}
 	return st
 }
 
@@ -107,7 +131,9 @@ func auditDefinition(def interface{}) (risks []audit.Finding) {
 		return nil
 	}
 	for _, f := range fs {
-		if f.Severity >= audit.SeverityHigh && f.Rule != audit.ConfigInvalid {
+		// Tyk has resolved secret references in the definition it hands the
+		// plugin, so a plain-looking client_secret here proves nothing.
+		if f.Severity >= audit.SeverityHigh && f.Rule != audit.ConfigInvalid && f.Rule != audit.ConfigUpstreamSecretPlain {
 			risks = append(risks, f)
 		}
 	}

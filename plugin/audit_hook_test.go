@@ -23,7 +23,7 @@ func TestLoadTimeRiskWarnings(t *testing.T) {
 	}
 	wantRules := map[string]bool{}
 	for _, f := range fs {
-		if f.Severity >= audit.SeverityHigh {
+		if f.Severity >= audit.SeverityHigh && f.Rule != audit.ConfigUpstreamSecretPlain { // resolved by Tyk before the plugin sees it
 			wantRules[f.Rule] = true
 		}
 	}

@@ -18,14 +18,18 @@ func OAuthCheckPre(_ http.ResponseWriter, r *http.Request) {
 }
 
 // OAuthCheckAuth is the post_key_auth hook (Tyk runs it only on APIs with
-// authentication). It remembers who the caller is for labels and logs.
-func OAuthCheckAuth(_ http.ResponseWriter, r *http.Request) {
+// authentication). It remembers who the caller is for labels and logs,
+// and puts the gateway's upstream token on the request (upstream_auth).
+func OAuthCheckAuth(w http.ResponseWriter, r *http.Request) {
 	defer recoverHook("post_key_auth", r, nil)
 	if r == nil {
 		return
 	}
 	if c, ok := sessionOf(r); ok {
 		*r = *r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+	}
+	if w != nil {
+		applyUpstreamAuth(w, r)
 	}
 }
 

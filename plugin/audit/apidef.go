@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
 	"github.com/oauthcheck/oauthcheck/plugin/config"
+	"github.com/oauthcheck/oauthcheck/plugin/upstreamauth"
 )
 
 // Hook symbol names the plugin exports (plugin/main.go).
@@ -319,6 +320,9 @@ func checkAPI(subject string, v *apiView, md *Metadata) []Finding {
 	}
 	if cfg.DebugHeader {
 		add(ConfigDebugHeaderOn, "debug_header is true")
+	}
+	if ua := cfg.UpstreamAuth; ua != nil && ua.ClientSecret != "" && !upstreamauth.IsTykReference(ua.ClientSecret) {
+		add(ConfigUpstreamSecretPlain, "upstream_auth.client_secret is not a Tyk secret reference")
 	}
 	for _, d := range optionConflicts(cfg) {
 		add(ConfigOptionsConflict, d)

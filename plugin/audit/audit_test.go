@@ -167,7 +167,7 @@ func TestWeakAPIDefinitions(t *testing.T) {
 			APIDetailedRecordingToken, APIKeylessTokenNoRateLimit, APIPluginDriverNotGoplugin, APIPluginPathUnversioned,
 			APIPluginPathUnversioned, APIPluginPathsDiffer, APIResponseWithoutPre, APITagHeadersMissing,
 			APIUpstreamPlainHTTP, APIUpstreamTLSUnverified, ConfigDebugHeaderOn, ConfigEndpointOutsideListen,
-			ConfigIssuerDiffersMetadata, ConfigOptionsConflict,
+			ConfigIssuerDiffersMetadata, ConfigOptionsConflict, ConfigUpstreamSecretPlain,
 		},
 		"testdata/weak-api-oas.json": {
 			APIDetailedRecordingToken, APIKeylessTokenNoRateLimit, APIPluginPathUnversioned, APIResponseWithoutPre,

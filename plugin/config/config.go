@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/plugin/upstreamauth"
 )
 
 // Key is the config_data key that holds oauthcheck's options, so that other
@@ -63,6 +64,11 @@ type Config struct {
 	// client's refresh without rotation. Labels only; the verdict and root
 	// cause are unchanged. Off by default.
 	ObserveRisks bool `json:"observe_risks,omitempty"`
+
+	// UpstreamAuth makes the gateway fetch its own access token from the
+	// upstream's authorization server (client credentials) and send it
+	// upstream; see the upstreamauth package for its fields. Unset: off.
+	UpstreamAuth *upstreamauth.Config `json:"upstream_auth,omitempty"`
 }
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
@@ -145,6 +151,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("%s.suppress_warnings[%d]: %q is not a registered cause", Key, i, code))
 		case cause.Severity == classify.SeverityInvalid || cause.Code == classify.OK:
 			errs = append(errs, fmt.Sprintf("%s.suppress_warnings[%d]: %q is an invalid-severity cause and cannot be suppressed", Key, i, code))
+		}
+	}
+	if c.UpstreamAuth != nil {
+		if err := c.UpstreamAuth.Validate(Key + ".upstream_auth"); err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
 	if len(errs) > 0 {

@@ -19,6 +19,10 @@ import (
 	"testing"
 )
 
+// RaceEnabled reports a test binary built with -race (and so a plugin
+// built with -race too).
+const RaceEnabled = raceEnabled
+
 // PluginPackage is the import path of the plugin's main package.
 const PluginPackage = "github.com/oauthcheck/oauthcheck/plugin"
 
@@ -27,6 +31,9 @@ const (
 	SymbolPre      = "OAuthCheckPre"
 	SymbolAuth     = "OAuthCheckAuth"
 	SymbolResponse = "OAuthCheckResponse"
+	// SymbolPost is the post hook (custom_middleware.post), which Tyk runs
+	// on keyless APIs too.
+	SymbolPost = "OAuthCheckPost"
 	// SymbolAnalytics is the analytics plugin function
 	// (analytics_plugin.func_name).
 	SymbolAnalytics = "OAuthCheckAnalytics"
@@ -148,6 +155,7 @@ type Plugin struct {
 	Path     string
 	Pre      func(http.ResponseWriter, *http.Request)
 	Auth     func(http.ResponseWriter, *http.Request)
+	Post     func(http.ResponseWriter, *http.Request)
 	Response func(http.ResponseWriter, *http.Response, *http.Request)
 	// Analytics is the analytics plugin function, typed as the plain-Go
 	// build exports it: Tyk's func(*analytics.AnalyticsRecord) with the
@@ -183,6 +191,9 @@ func load(path string) (*Plugin, error) {
 		return nil, err
 	}
 	if p.Auth, err = handlerSymbol(so, SymbolAuth); err != nil {
+		return nil, err
+	}
+	if p.Post, err = handlerSymbol(so, SymbolPost); err != nil {
 		return nil, err
 	}
 	if p.Response, err = responseSymbol(so, SymbolResponse); err != nil {

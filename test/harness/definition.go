@@ -28,6 +28,9 @@ func definitionSource(api API, target, pluginPath string) []byte {
 		if !api.Keyless {
 			global["postAuthenticationPlugins"] = []interface{}{oasHook("OAuthCheckAuth")}
 		}
+		if api.PostHook {
+			global["postPlugins"] = []interface{}{oasHook("OAuthCheckPost")}
+		}
 		b, _ := json.Marshal(map[string]interface{}{
 			"openapi": "3.0.3",
 			"info":    map[string]interface{}{"title": api.ID, "version": "1.0.0"},
@@ -52,6 +55,9 @@ func definitionSource(api API, target, pluginPath string) []byte {
 	}
 	if !api.Keyless {
 		mw["post_key_auth"] = []interface{}{hook("OAuthCheckAuth")}
+	}
+	if api.PostHook {
+		mw["post"] = []interface{}{hook("OAuthCheckPost")}
 	}
 	def := map[string]interface{}{
 		"api_id":                    api.ID,

@@ -47,6 +47,9 @@ type API struct {
 	AuthHeader string             // auth.auth_header_name; default Authorization
 	Keys       map[string]Session // raw key → session
 
+	// PostHook lists OAuthCheckPost in custom_middleware.post.
+	PostHook bool
+
 	TagHeaders []string // nil: DefaultTagHeaders
 	Tags       []string // the API's own tags
 
@@ -231,6 +234,12 @@ func (g *Gateway) serve(w *clientWriter, r *http.Request) (Record, bool) {
 		sessions.Store(r, s)
 		// post_key_auth: registered only when the API is not keyless.
 		if rec, done := g.requestHook(g.plugin.Auth, w, r); done {
+			return rec, true
+		}
+	}
+	// post: after authentication, on every API that lists it.
+	if g.api.PostHook {
+		if rec, done := g.requestHook(g.plugin.Post, w, r); done {
 			return rec, true
 		}
 	}

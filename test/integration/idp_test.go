@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +43,8 @@ type idp struct {
 	secrets map[string]string // client id → secret (plain)
 
 	provider fosite.OAuth2Provider
+
+	tokenRequests atomic.Int64 // requests to /oauth2/token
 
 	mu       sync.Mutex
 	issued   []string // every code and token the IdP handed out
@@ -156,6 +159,7 @@ func (d *idp) authorize(p fosite.OAuth2Provider) http.HandlerFunc {
 }
 
 func (d *idp) token(w http.ResponseWriter, r *http.Request) {
+	d.tokenRequests.Add(1)
 	ctx := r.Context()
 	ar, err := d.provider.NewAccessRequest(ctx, r, d.session())
 	if err != nil {
