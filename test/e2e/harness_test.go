@@ -313,3 +313,80 @@ func repoRoot() (string, error) {
 	}
 	return root, nil
 }
+
+// TestHydraAppsMirrorApps: apps/hydra is apps/ pointed at loopback Hydra
+// and the loopback upstream, file for file; only names, targets, the
+// endpoints map and the issuer may differ, so the hooks, tags, recording
+// and auth the Hydra run checks are those of the compose stack.
+func TestHydraAppsMirrorApps(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "apps", "*.json"))
+	variant, _ := filepath.Glob(filepath.Join(root, hydraAppsDir, "*.json"))
+	if len(files) == 0 || len(files) != len(variant) {
+		t.Fatalf("apps/ has %d definitions, %s %d", len(files), hydraAppsDir, len(variant))
+	}
+	mayDiffer := func(path string) bool {
+		switch path {
+		case ".name", ".info.title", ".x-tyk-api-gateway.info.name", ".proxy.target_url", ".x-tyk-api-gateway.upstream.url":
+			return true
+		}
+		return strings.Contains(path, ".oauthcheck.endpoints") || strings.HasSuffix(path, ".oauthcheck.issuer")
+	}
+	for _, f := range files {
+		var a, b interface{}
+		if err := readJSON(f, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := readJSON(filepath.Join(root, hydraAppsDir, filepath.Base(f)), &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range jsonDiff("", a, b) {
+			if !mayDiffer(d) {
+				t.Errorf("%s: %s differs from apps/", filepath.Base(f), d)
+			}
+		}
+	}
+	defs, err := loadApps(filepath.Join(root, hydraAppsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs {
+		if !strings.HasPrefix(d.API.Upstream, appsHydraURL+"/") && !strings.HasPrefix(d.API.Upstream, appsUpstreamURL+"/") {
+			t.Errorf("%s: target %s is neither loopback Hydra nor the loopback upstream", d.API.ID, d.API.Upstream)
+		}
+	}
+}
+
+// jsonDiff lists the paths where two decoded JSON values differ.
+func jsonDiff(path string, a, b interface{}) []string {
+	am, aok := a.(map[string]interface{})
+	bm, bok := b.(map[string]interface{})
+	if aok && bok {
+		var out []string
+		for k, v := range am {
+			out = append(out, jsonDiff(path+"."+k, v, bm[k])...)
+		}
+		for k := range bm {
+			if _, ok := am[k]; !ok {
+				out = append(out, path+"."+k)
+			}
+		}
+		return out
+	}
+	al, aok := a.([]interface{})
+	bl, bok := b.([]interface{})
+	if aok && bok && len(al) == len(bl) {
+		var out []string
+		for i := range al {
+			out = append(out, jsonDiff(fmt.Sprintf("%s[%d]", path, i), al[i], bl[i])...)
+		}
+		return out
+	}
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		return []string{path}
+	}
+	return nil
+}

@@ -17,11 +17,11 @@ if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   exit 0
 fi
 mkdir -p "$cache"
-echo "building Ory Hydra $version into $cache (cold: about 4 minutes on 2 cores)" >&2
+echo "building Ory Hydra $version into $cache (cold: about 3 minutes on 2 cores, plus the module download)" >&2
 start=$(date +%s)
 (
   cd "$here/tool"
-  # -mod=mod: the tool module's go.sum is complete; GOFLAGS from the
+  # -mod=readonly: the tool module's go.sum is complete; GOFLAGS from the
   # caller (e.g. -race) must not leak into this build.
   CGO_ENABLED=1 GOFLAGS=-mod=readonly go build -trimpath -tags sqlite -o "$bin.tmp" github.com/ory/hydra/v2
 )

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/test/hydra"
 	"github.com/oauthcheck/oauthcheck/test/upstream"
 )
 
@@ -25,8 +26,8 @@ const (
 	wrongSecret          = "demo-wrong-client-secret"
 	wrongPassword        = "demo-wrong-password"
 	unregisteredRedirect = "http://127.0.0.1:8085/not-registered"
-	registeredRedirect   = "http://127.0.0.1:8085/callback" // in the demo realm
-	disallowedScope      = "phone"                          // a realm scope demo-backend may not request
+	registeredRedirect   = hydra.RegisteredRedirect // in the demo realm and Hydra's demo-web
+	disallowedScope      = "phone"                  // a realm scope demo-backend may not request
 )
 
 // Cases returns every case of a run: the IdP ones for Config.IdP, one per
@@ -67,11 +68,11 @@ const (
 	hydraRedirectError  = `/oauth2/fallbacks/error?error=invalid_request&amp;error_description=The+request+is+missing+a+required+parameter%2C+includes+an+invalid+parameter+value%2C+includes+a+parameter+more+than+once%2C+or+is+otherwise+malformed.+The+%27redirect_uri%27+parameter+does+not+match+any+of+the+OAuth+2.0+Client%27s+pre-registered+redirect+urls.`
 )
 
-// Demo clients only Hydra registers (test/hydra.DemoClients).
+// The narrow-scope demo client only Hydra registers.
 const (
-	narrowClientID     = "demo-narrow"
-	narrowClientSecret = "demo-narrow-secret"
-	narrowScope        = "demo.read"
+	narrowClientID     = hydra.NarrowClientID
+	narrowClientSecret = hydra.NarrowClientSecret
+	narrowScope        = hydra.NarrowScope
 )
 
 // allIdPCases are real OAuth flows against the demo IdP through the
@@ -271,7 +272,7 @@ func (r *Runner) allIdPCases() []*Case {
 		{
 			// The public client asks for a client_credentials token.
 			Name: "idp/public-client-credentials", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
-			Family: classify.FamilyGrant, WantCauses: []string{"unauthorized_client"},
+			Family: classify.FamilyCredentials, WantCauses: []string{"unauthorized_client"},
 			WantVerdict: "invalid", WantClient: cfg.PublicClientID, WantStatus: 400,
 			WantBody: []byte(fmt.Sprintf(hydraInvalidGrant, " The OAuth 2.0 Client is marked as public and is thus not allowed to use authorization grant 'client_credentials'.")),
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
