@@ -305,3 +305,45 @@ func TestIdPCasesPerIdP(t *testing.T) {
 		t.Errorf("the empty IdP gives %d cases, Keycloak %d", len(got), len(kc))
 	}
 }
+
+// TestReadmeNamesIdPOnlyCases: the README's "only with" table lists
+// exactly the cases each IdP alone produces.
+func TestReadmeNamesIdPOnlyCases(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]IdP{}
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, idp := range []IdP{Keycloak, Hydra} {
+			prefix := "| " + strings.ToUpper(string(idp[:1])) + string(idp[1:]) + " | "
+			if !strings.HasPrefix(line, prefix) {
+				continue
+			}
+			cells := strings.Split(line, "|")
+			for _, f := range strings.Split(cells[2], "`") {
+				if strings.Contains(f, "/") {
+					listed[strings.TrimSpace(f)] = idp
+				}
+			}
+		}
+	}
+	want := map[string]IdP{}
+	for _, idp := range []IdP{Keycloak, Hydra} {
+		for _, c := range NewRunner(Config{RunID: "test", IdP: idp}).IdPCases() {
+			if c.Only != "" {
+				want[c.Name] = c.Only
+			}
+		}
+	}
+	for name, idp := range want {
+		if listed[name] != idp {
+			t.Errorf("README: %s is %s-only, the table says %q", name, idp, listed[name])
+		}
+	}
+	for name := range listed {
+		if _, ok := want[name]; !ok {
+			t.Errorf("README lists %s as IdP-only, but no such case is", name)
+		}
+	}
+}
