@@ -496,6 +496,18 @@ func positiveInteger(b []byte) bool {
 	return nonZero
 }
 
+// toRedirectURI reports whether an authorize redirect goes to the
+// redirect_uri the request named (or the request named none). Elsewhere it
+// is the IdP's own error page (RFC 6749 §4.1.2.1: never redirect to an
+// invalid redirect_uri, as Hydra does), which carries no state.
+func toRedirectURI(req *Request, loc *url.URL) bool {
+	want, err := url.Parse(requestParam(req, "redirect_uri"))
+	if err != nil || want.Host == "" || loc.Host == "" {
+		return true
+	}
+	return strings.EqualFold(want.Scheme, loc.Scheme) && strings.EqualFold(want.Host, loc.Host) && want.Path == loc.Path
+}
+
 func hasNoStore(h http.Header) bool {
 	for _, v := range h["Cache-Control"] {
 		if containsFold(v, "no-store") {
@@ -558,7 +570,7 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 		wantState := requestParam(req, "state")
-		if wantState != "" && params.Get("state") != wantState {
+		if wantState != "" && params.Get("state") != wantState && toRedirectURI(req, u) {
 			r.add(StateMismatch)
 		}
 		if opts != nil && opts.Issuer != "" && params.Has("iss") &&

@@ -37,6 +37,10 @@ var VendorCodes = []vendorCode{
 	{"service_unavailable", TemporarilyUnavailable, "slack", "https://api.slack.com/web#evaluating_responses"},
 	{"request_timeout", TemporarilyUnavailable, "slack", "https://api.slack.com/web#evaluating_responses"},
 
+	// fosite (Ory Hydra): a bearer token its userinfo or introspection
+	// rejects, in the body and in WWW-Authenticate (seen from Hydra v2.3.0).
+	{"request_unauthorized", InvalidToken, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+
 	// Google APIs: {"error":{"status":…,"details":[{"reason":…}],"errors":[{"reason":…}]}}.
 	{"UNAUTHENTICATED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
 	{"PERMISSION_DENIED", InsufficientScope, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},

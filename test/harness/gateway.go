@@ -72,6 +72,7 @@ type Record struct {
 	APIID         string
 	Path          string
 	Method        string
+	UserAgent     string // the request's, as Tyk records it
 	ResponseCode  int
 	Tags          []string
 	Alias         string
@@ -302,7 +303,7 @@ func (g *Gateway) handleError(w *clientWriter, r *http.Request, code int, msg st
 }
 
 func (g *Gateway) record(r *http.Request, code int, errorPath bool) Record {
-	rec := Record{APIID: g.api.ID, Path: r.URL.Path, Method: r.Method, ResponseCode: code, ErrorPath: errorPath}
+	rec := Record{APIID: g.api.ID, Path: r.URL.Path, Method: r.Method, UserAgent: r.UserAgent(), ResponseCode: code, ErrorPath: errorPath}
 	if s := standin.Session(r); s != nil {
 		rec.Alias, rec.OauthClientID = s.Alias, s.OauthClientID
 	}

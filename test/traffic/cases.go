@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/test/hydra"
 	"github.com/oauthcheck/oauthcheck/test/upstream"
 )
 
@@ -25,11 +26,11 @@ const (
 	wrongSecret          = "demo-wrong-client-secret"
 	wrongPassword        = "demo-wrong-password"
 	unregisteredRedirect = "http://127.0.0.1:8085/not-registered"
-	registeredRedirect   = "http://127.0.0.1:8085/callback" // in the demo realm
-	disallowedScope      = "phone"                          // a realm scope demo-backend may not request
+	registeredRedirect   = hydra.RegisteredRedirect // in the demo realm and Hydra's demo-web
+	disallowedScope      = "phone"                  // a realm scope demo-backend may not request
 )
 
-// Cases returns every case of a run: the Keycloak ones, one per
+// Cases returns every case of a run: the IdP ones for Config.IdP, one per
 // misbehaving-upstream route (test/upstream.Routes), then one per captured
 // provider fixture replayed (plugin/classify/testdata).
 func (r *Runner) Cases() []*Case {
@@ -41,14 +42,68 @@ func (r *Runner) gw(path string) string {
 	return strings.TrimSuffix(r.Config.GatewayURL, "/") + path
 }
 
-// IdPCases are real OAuth flows against the demo Keycloak realm through
-// the gateway, with golang.org/x/oauth2 wherever a client library would be
-// used. Their expectations name the root cause only (RootOnly): warnings a
-// Keycloak version may add after it are not this suite's business.
+// IdPCases are the cases of every IdP that can produce them, for the IdP
+// of Config.IdP.
 func (r *Runner) IdPCases() []*Case {
+	idp := r.Config.IdP.orDefault()
+	var out []*Case
+	for _, c := range r.allIdPCases() {
+		if c.Only == "" || c.Only == idp {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Hydra's answers, verbatim (fosite's error texts): the client must get
+// these bytes through the gateway.
+const (
+	hydraInvalidClient = `{"error":"invalid_client","error_description":"Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)."}`
+	hydraInvalidScope  = `{"error":"invalid_scope","error_description":"The requested scope is invalid, unknown, or malformed. The OAuth 2.0 Client is not allowed to request scope '%s'."}`
+	// Hydra has no handler for an unknown grant: invalid_request, not
+	// unsupported_grant_type.
+	hydraInvalidRequest = `{"error":"invalid_request","error_description":"The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed. Make sure that the various parameters are correct, be aware of case sensitivity and trim your parameters. Make sure that the client you are using has exactly whitelisted the redirect_uri you specified."}`
+	hydraInvalidGrant   = `{"error":"invalid_grant","error_description":"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.%s"}`
+	hydraUnauthorized   = `{"error":"request_unauthorized","error_description":"The request could not be authorized. Check that you provided valid credentials in the right format."}` + "\n"
+	hydraRedirectError  = `/oauth2/fallbacks/error?error=invalid_request&amp;error_description=The+request+is+missing+a+required+parameter%2C+includes+an+invalid+parameter+value%2C+includes+a+parameter+more+than+once%2C+or+is+otherwise+malformed.+The+%27redirect_uri%27+parameter+does+not+match+any+of+the+OAuth+2.0+Client%27s+pre-registered+redirect+urls.`
+)
+
+// The narrow-scope demo client only Hydra registers.
+const (
+	narrowClientID     = hydra.NarrowClientID
+	narrowClientSecret = hydra.NarrowClientSecret
+	narrowScope        = hydra.NarrowScope
+)
+
+// allIdPCases are real OAuth flows against the demo IdP through the
+// gateway, with golang.org/x/oauth2 wherever a client library would be
+// used. Keycloak's expectations name the root cause only (RootOnly):
+// warnings a Keycloak version may add after it are not this suite's
+// business; Hydra's are exact, bytes included, for the pinned version.
+func (r *Runner) allIdPCases() []*Case {
 	cfg := r.Config
+	hydra := cfg.IdP == Hydra
+	ep := cfg.IdP.Endpoints()
+	// exact turns a Keycloak expectation into Hydra's: every cause, and
+	// the bytes where the answer is fixed.
+	exact := func(c *Case, body string) *Case {
+		if hydra {
+			c.RootOnly = false
+			if body != "" {
+				c.WantBody = []byte(body)
+			}
+		}
+		return c
+	}
+	redirectStatus, loginStatus := 400, 200 // Keycloak's own pages
+	var redirectBody string
+	if hydra {
+		// Hydra redirects to its error and login UIs.
+		redirectStatus, loginStatus = 302, 302
+		redirectBody = `<a href="` + strings.TrimSuffix(cfg.IdPURL, "/") + hydraRedirectError + "\">Found</a>.\n\n"
+	}
 	return []*Case{
-		{
+		exact(&Case{
 			Name: "idp/client-credentials-ok", Target: TargetIdP, APIID: IdPAPIID,
 			Family: classify.FamilyOK, WantCauses: []string{"ok"}, WantVerdict: "ok",
 			WantClient: cfg.ClientID, WantStatus: 200,
@@ -61,8 +116,8 @@ func (r *Runner) IdPCases() []*Case {
 				r.addTokenSecrets(tok)
 				return nil
 			},
-		},
-		{
+		}, ""),
+		exact(&Case{
 			Name: "idp/client-credentials-openid", Target: TargetIdP, APIID: IdPAPIID,
 			Family: classify.FamilyOK, WantCauses: []string{"ok"}, RootOnly: true, WantVerdict: "ok",
 			WantClient: cfg.ClientID, WantStatus: 200,
@@ -77,8 +132,8 @@ func (r *Runner) IdPCases() []*Case {
 				r.addTokenSecrets(tok)
 				return nil
 			},
-		},
-		{
+		}, ""),
+		exact(&Case{
 			Name: "idp/wrong-client-secret", Target: TargetIdP, APIID: IdPAPIID,
 			Family: classify.FamilyCredentials, WantCauses: []string{"invalid_client"}, RootOnly: true,
 			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401,
@@ -86,40 +141,39 @@ func (r *Runner) IdPCases() []*Case {
 				_, err := r.clientCredentials(IdPPrefix, wrongSecret).Token(withClient(ctx, hc))
 				return wantOAuthError(err)
 			},
-		},
-		{
+		}, hydraInvalidClient),
+		exact(&Case{
 			Name: "idp/redirect-uri-not-registered", Target: TargetIdP, APIID: IdPAPIID,
 			Family: classify.FamilyRedirectURI, WantCauses: []string{"redirect_uri_mismatch"}, RootOnly: true,
-			WantVerdict: "invalid", WantClient: cfg.PublicClientID, WantStatus: 400,
+			WantVerdict: "invalid", WantClient: cfg.PublicClientID, WantStatus: redirectStatus,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
 				return r.authorize(ctx, hc, unregisteredRedirect)
 			},
-		},
-		{
+		}, redirectBody),
+		exact(&Case{
 			Name: "idp/authorize-login-page", Target: TargetIdP, APIID: IdPAPIID,
 			Family: classify.FamilyOK, WantCauses: []string{"ok"}, RootOnly: true, WantVerdict: "ok",
-			WantClient: cfg.PublicClientID, WantStatus: 200,
+			WantClient: cfg.PublicClientID, WantStatus: loginStatus,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
 				return r.authorize(ctx, hc, registeredRedirect)
 			},
-		},
+		}, ""),
 		{
-			Name: "idp/unsupported-grant-type", Target: TargetIdP, APIID: IdPAPIID,
+			Name: "idp/unsupported-grant-type", Target: TargetIdP, APIID: IdPAPIID, Only: Keycloak,
 			Family: classify.FamilyRequest, WantCauses: []string{"unsupported_grant_type"}, RootOnly: true,
 			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400,
-			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
-				form := url.Values{"grant_type": {"urn:oauthcheck:demo:unsupported"}}
-				req, err := postForm(ctx, r.gw(IdPPrefix+"/token"), form)
-				if err != nil {
-					return err
-				}
-				req.SetBasicAuth(url.QueryEscape(cfg.ClientID), url.QueryEscape(cfg.ClientSecret))
-				r.addSecret(cfg.ClientSecret)
-				return do(hc, req)
-			},
+			send: r.unknownGrant,
 		},
 		{
-			Name: "idp/wrong-user-password", Target: TargetIdP, APIID: IdPAPIID,
+			// The same request; Hydra's answer is invalid_request.
+			Name: "idp/unknown-grant-type", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyRequest, WantCauses: []string{"invalid_request"},
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400, WantBody: []byte(hydraInvalidRequest),
+			send: r.unknownGrant,
+		},
+		{
+			// Hydra v2.3.0 hands the password grant to Ory Kratos.
+			Name: "idp/wrong-user-password", Target: TargetIdP, APIID: IdPAPIID, Only: Keycloak,
 			Family: classify.FamilyGrant, WantCauses: []string{"invalid_grant"}, RootOnly: true,
 			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
@@ -129,7 +183,7 @@ func (r *Runner) IdPCases() []*Case {
 				return wantOAuthError(err)
 			},
 		},
-		{
+		exact(&Case{
 			Name: "idp/scope-not-allowed", Target: TargetIdP, APIID: IdPAPIID,
 			Family: classify.FamilyScope, WantCauses: []string{"invalid_scope"}, RootOnly: true,
 			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400,
@@ -139,9 +193,9 @@ func (r *Runner) IdPCases() []*Case {
 				_, err := cc.Token(withClient(ctx, hc))
 				return wantOAuthError(err)
 			},
-		},
+		}, fmt.Sprintf(hydraInvalidScope, disallowedScope)),
 		{
-			Name: "idp/device-authorization", Target: TargetIdP, APIID: IdPAPIID,
+			Name: "idp/device-authorization", Target: TargetIdP, APIID: IdPAPIID, Only: Keycloak,
 			Family: classify.FamilyOK, WantCauses: []string{"ok"}, RootOnly: true, WantVerdict: "ok",
 			WantClient: cfg.PublicClientID, WantStatus: 200,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
@@ -159,7 +213,7 @@ func (r *Runner) IdPCases() []*Case {
 			// One poll, before anyone approved the device: the IdP answers
 			// authorization_pending, a normal state (verdict ok). A single
 			// request, not x/oauth2's polling loop, keeps the run exact.
-			Name: "idp/device-poll-pending", Target: TargetIdP, APIID: IdPAPIID,
+			Name: "idp/device-poll-pending", Target: TargetIdP, APIID: IdPAPIID, Only: Keycloak,
 			Family: classify.FamilyFlow, WantCauses: []string{"authorization_pending"}, RootOnly: true,
 			WantVerdict: "ok", WantClient: cfg.PublicClientID, WantStatus: 400,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
@@ -171,7 +225,59 @@ func (r *Runner) IdPCases() []*Case {
 					"device_code": {r.deviceCode},
 					"client_id":   {cfg.PublicClientID},
 				}
-				req, err := postForm(ctx, r.gw(IdPPrefix+"/token"), form)
+				req, err := postForm(ctx, r.gw(IdPPrefix+ep.Token), form)
+				if err != nil {
+					return err
+				}
+				return do(hc, req)
+			},
+		},
+		exact(&Case{
+			Name: "idp/userinfo-invalid-token", Target: TargetIdP, APIID: IdPAPIID,
+			Family: classify.FamilyToken, WantCauses: []string{"invalid_token"}, RootOnly: true,
+			WantVerdict: "invalid", WantStatus: 401,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.bearerGet(ctx, hc, IdPPrefix+ep.Userinfo, r.bogusToken(), false)
+			},
+		}, hydraUnauthorized),
+		{
+			Name: "idp/refresh-token-invalid", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyGrant, WantCauses: []string{"invalid_grant"},
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400,
+			WantBody: []byte(fmt.Sprintf(hydraInvalidGrant, " The refresh token is malformed or not valid.")),
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				src := r.oauth2Config(IdPPrefix, cfg.ClientID, cfg.ClientSecret).TokenSource(withClient(ctx, hc),
+					&oauth2.Token{RefreshToken: r.bogusRefreshToken()})
+				_, err := src.Token()
+				return wantOAuthError(err)
+			},
+		},
+		{
+			// A public client (PKCE) redeeming a code Hydra never issued.
+			Name: "idp/code-not-issued", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyGrant, WantCauses: []string{"invalid_grant"},
+			WantVerdict: "invalid", WantClient: cfg.PublicClientID, WantStatus: 400,
+			WantBody: []byte(fmt.Sprintf(hydraInvalidGrant, "")),
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				oc := r.oauth2Config(IdPPrefix, cfg.PublicClientID, "")
+				oc.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+				oc.RedirectURL = registeredRedirect
+				verifier := oauth2.GenerateVerifier()
+				code := "demo-never-issued-code-" + cfg.RunID
+				r.addSecret(verifier, code)
+				_, err := oc.Exchange(withClient(ctx, hc), code, oauth2.VerifierOption(verifier))
+				return wantOAuthError(err)
+			},
+		},
+		{
+			// The public client asks for a client_credentials token.
+			Name: "idp/public-client-credentials", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyCredentials, WantCauses: []string{"unauthorized_client"},
+			WantVerdict: "invalid", WantClient: cfg.PublicClientID, WantStatus: 400,
+			WantBody: []byte(fmt.Sprintf(hydraInvalidGrant, " The OAuth 2.0 Client is marked as public and is thus not allowed to use authorization grant 'client_credentials'.")),
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cfg.PublicClientID}}
+				req, err := postForm(ctx, r.gw(IdPPrefix+ep.Token), form)
 				if err != nil {
 					return err
 				}
@@ -179,24 +285,56 @@ func (r *Runner) IdPCases() []*Case {
 			},
 		},
 		{
-			Name: "idp/userinfo-invalid-token", Target: TargetIdP, APIID: IdPAPIID,
-			Family: classify.FamilyToken, WantCauses: []string{"invalid_token"}, RootOnly: true,
-			WantVerdict: "invalid", WantStatus: 401,
+			Name: "idp/narrow-scope-ok", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyOK, WantCauses: []string{"ok"}, WantVerdict: "ok",
+			WantClient: narrowClientID, WantStatus: 200,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
-				return r.bearerGet(ctx, hc, IdPPrefix+"/userinfo", r.bogusToken(), false)
+				tok, err := r.narrowClient([]string{narrowScope}).Token(withClient(ctx, hc))
+				if err != nil {
+					return err
+				}
+				r.addTokenSecrets(tok)
+				return nil
+			},
+		},
+		{
+			Name: "idp/narrow-scope-openid", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyScope, WantCauses: []string{"invalid_scope"},
+			WantVerdict: "invalid", WantClient: narrowClientID, WantStatus: 400,
+			WantBody: []byte(fmt.Sprintf(hydraInvalidScope, "openid")),
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				_, err := r.narrowClient([]string{"openid"}).Token(withClient(ctx, hc))
+				return wantOAuthError(err)
+			},
+		},
+		{
+			Name: "idp/revoke-wrong-client-secret", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyCredentials, WantCauses: []string{"invalid_client"},
+			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401, WantBody: []byte(hydraInvalidClient),
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.revoke(ctx, hc, wrongSecret)
+			},
+		},
+		{
+			// RFC 7009 §2.2: an unknown token is revoked with 200 too.
+			Name: "idp/revoke-ok", Target: TargetIdP, APIID: IdPAPIID, Only: Hydra,
+			Family: classify.FamilyOK, WantCauses: []string{"ok"}, WantVerdict: "ok",
+			WantClient: cfg.ClientID, WantStatus: 200, WantBody: []byte{},
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				return r.revoke(ctx, hc, cfg.ClientSecret)
 			},
 		},
 		{
 			// A real access token without the openid scope: Keycloak's
-			// userinfo, behind a Tyk key, refuses it.
-			Name: "resource/token-without-openid-scope", Target: TargetIdP, APIID: ResourceAPIID,
+			// userinfo, behind a Tyk key, refuses it (Hydra's serves it).
+			Name: "resource/token-without-openid-scope", Target: TargetIdP, APIID: ResourceAPIID, Only: Keycloak,
 			Family: classify.FamilyScope, WantCauses: []string{"insufficient_scope"}, RootOnly: true,
 			WantVerdict: "invalid", WantStatus: 403,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
 				if r.plainToken == "" {
 					return errors.New("no access token: idp/client-credentials-ok failed")
 				}
-				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.plainToken, true)
+				return r.bearerGet(ctx, hc, ResourcePrefix+ep.Userinfo, r.plainToken, true)
 			},
 		},
 		{
@@ -207,7 +345,7 @@ func (r *Runner) IdPCases() []*Case {
 				if r.oidcToken == "" {
 					return errors.New("no access token: idp/client-credentials-openid failed")
 				}
-				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.oidcToken, true)
+				return r.bearerGet(ctx, hc, ResourcePrefix+ep.Userinfo, r.oidcToken, true)
 			},
 		},
 		{
@@ -219,7 +357,7 @@ func (r *Runner) IdPCases() []*Case {
 			Name: "resource/missing-tyk-key", Target: TargetGateway, APIID: ResourceAPIID,
 			WantStatus: 401,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
-				return r.bearerGet(ctx, hc, ResourcePrefix+"/userinfo", r.bogusToken(), false)
+				return r.bearerGet(ctx, hc, ResourcePrefix+ep.Userinfo, r.bogusToken(), false)
 			},
 		},
 		{
@@ -230,10 +368,10 @@ func (r *Runner) IdPCases() []*Case {
 				r.addSecret(key)
 				client := &http.Client{Transport: headerTransport{base: hc.Transport, name: TykKeyHeader, value: key},
 					CheckRedirect: hc.CheckRedirect, Timeout: hc.Timeout}
-				return r.bearerGet(ctx, client, ResourcePrefix+"/userinfo", r.bogusToken(), false)
+				return r.bearerGet(ctx, client, ResourcePrefix+ep.Userinfo, r.bogusToken(), false)
 			},
 		},
-		{
+		exact(&Case{
 			Name: "oas-idp/wrong-client-secret", Target: TargetIdP, APIID: OASIdPAPIID,
 			Family: classify.FamilyCredentials, WantCauses: []string{"invalid_client"}, RootOnly: true,
 			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 401, WantDebugHeader: true,
@@ -241,16 +379,56 @@ func (r *Runner) IdPCases() []*Case {
 				_, err := r.clientCredentials(OASIdPPrefix, wrongSecret).Token(withClient(ctx, hc))
 				return wantOAuthError(err)
 			},
-		},
-		{
+		}, hydraInvalidClient),
+		exact(&Case{
 			Name: "oas-resource/invalid-token", Target: TargetIdP, APIID: OASResourceAPIID,
 			Family: classify.FamilyToken, WantCauses: []string{"invalid_token"}, RootOnly: true,
 			WantVerdict: "invalid", WantStatus: 401,
 			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
-				return r.bearerGet(ctx, hc, OASResourcePrefix+"/userinfo", r.bogusToken(), true)
+				return r.bearerGet(ctx, hc, OASResourcePrefix+ep.Userinfo, r.bogusToken(), true)
 			},
-		},
+		}, hydraUnauthorized),
 	}
+}
+
+// unknownGrant asks the token endpoint for a grant no IdP knows.
+func (r *Runner) unknownGrant(ctx context.Context, hc *http.Client, _ *Runner) error {
+	cfg := r.Config
+	form := url.Values{"grant_type": {"urn:oauthcheck:demo:unsupported"}}
+	req, err := postForm(ctx, r.gw(IdPPrefix+cfg.IdP.Endpoints().Token), form)
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(url.QueryEscape(cfg.ClientID), url.QueryEscape(cfg.ClientSecret))
+	r.addSecret(cfg.ClientSecret)
+	return do(hc, req)
+}
+
+// revoke sends an RFC 7009 revocation of a token nobody issued, as the
+// confidential client with secret.
+func (r *Runner) revoke(ctx context.Context, hc *http.Client, secret string) error {
+	token := r.bogusToken()
+	req, err := postForm(ctx, r.gw(IdPPrefix+r.Config.IdP.Endpoints().Revoke), url.Values{"token": {token}})
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(url.QueryEscape(r.Config.ClientID), url.QueryEscape(secret))
+	r.addSecret(secret)
+	return do(hc, req)
+}
+
+func (r *Runner) narrowClient(scopes []string) *clientcredentials.Config {
+	r.addSecret(narrowClientSecret)
+	return &clientcredentials.Config{
+		ClientID: narrowClientID, ClientSecret: narrowClientSecret, Scopes: scopes,
+		TokenURL: r.gw(IdPPrefix + r.Config.IdP.Endpoints().Token), AuthStyle: oauth2.AuthStyleInHeader,
+	}
+}
+
+func (r *Runner) bogusRefreshToken() string {
+	t := "demo-bogus-refresh-token-" + r.Config.RunID
+	r.addSecret(t)
+	return t
 }
 
 // UpstreamCases sends every misbehaving-upstream route through the keyless
@@ -323,13 +501,14 @@ func (r *Runner) oauth2Config(prefix, clientID, secret string) *oauth2.Config {
 	if secret != "" {
 		r.addSecret(secret)
 	}
+	ep := r.Config.IdP.Endpoints()
 	return &oauth2.Config{
 		ClientID:     clientID,
 		ClientSecret: secret,
 		Endpoint: oauth2.Endpoint{
-			AuthURL:       r.gw(prefix + "/auth"),
-			DeviceAuthURL: r.gw(prefix + "/auth/device"),
-			TokenURL:      r.gw(prefix + "/token"),
+			AuthURL:       r.gw(prefix + ep.Auth),
+			DeviceAuthURL: r.gw(prefix + ep.DeviceAuth),
+			TokenURL:      r.gw(prefix + ep.Token),
 			// Explicit: auto-detection retries a failed request with the
 			// other style, which would send two requests per case.
 			AuthStyle: oauth2.AuthStyleInHeader,
@@ -342,7 +521,7 @@ func (r *Runner) clientCredentials(prefix, secret string) *clientcredentials.Con
 	return &clientcredentials.Config{
 		ClientID:     r.Config.ClientID,
 		ClientSecret: secret,
-		TokenURL:     r.gw(prefix + "/token"),
+		TokenURL:     r.gw(prefix + r.Config.IdP.Endpoints().Token),
 		AuthStyle:    oauth2.AuthStyleInHeader,
 	}
 }

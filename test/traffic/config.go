@@ -16,11 +16,13 @@ import (
 
 // Config says where the stack is and which demo credentials to use. Every
 // field has the docker-compose default; the credentials are the demo
-// values of deploy/keycloak/oauthcheck-demo-realm.json.
+// values of deploy/keycloak/oauthcheck-demo-realm.json, which the Hydra
+// demo clients (test/hydra) share.
 type Config struct {
 	GatewayURL    string // TYK_GATEWAY_URL
 	GatewaySecret string // TYK_GW_SECRET: creates the demo Tyk key
-	IdPURL        string // OAUTHCHECK_IDP_URL: the realm, direct (reachability only)
+	IdP           IdP    // OAUTHCHECK_IDP: keycloak (default) or hydra
+	IdPURL        string // OAUTHCHECK_IDP_URL: the realm or Hydra's issuer, direct (reachability only)
 	UpstreamURL   string // OAUTHCHECK_UPSTREAM_URL: the misbehaving upstream, direct
 	RedisAddr     string // OAUTHCHECK_REDIS_ADDR: for the e2e suite
 
@@ -36,10 +38,12 @@ type Config struct {
 
 // FromEnv reads Config from the environment, with compose defaults.
 func FromEnv() Config {
+	idp := IdP(env("OAUTHCHECK_IDP", string(Keycloak)))
 	return Config{
 		GatewayURL:     env("TYK_GATEWAY_URL", "http://127.0.0.1:8080"),
 		GatewaySecret:  env("TYK_GW_SECRET", "demo-tyk-secret-change-me"),
-		IdPURL:         env("OAUTHCHECK_IDP_URL", "http://127.0.0.1:8180/realms/oauthcheck-demo"),
+		IdP:            idp,
+		IdPURL:         env("OAUTHCHECK_IDP_URL", idp.defaultURL()),
 		UpstreamURL:    env("OAUTHCHECK_UPSTREAM_URL", "http://127.0.0.1:8090"),
 		RedisAddr:      env("OAUTHCHECK_REDIS_ADDR", "127.0.0.1:6379"),
 		ClientID:       env("OAUTHCHECK_DEMO_CLIENT_ID", "demo-backend"),
@@ -64,12 +68,54 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
+// IdP is the authorization server behind the demo IdP and resource APIs.
+type IdP string
+
+// The IdPs the suite knows. The empty IdP is Keycloak.
+const (
+	Keycloak IdP = "keycloak" // the compose stack's realm (apps/)
+	Hydra    IdP = "hydra"    // Ory Hydra v2.3.0 (apps/hydra/, make hydra-up)
+)
+
+// Known reports whether the suite has cases for i.
+func (i IdP) Known() bool { return i == "" || i == Keycloak || i == Hydra }
+
+func (i IdP) orDefault() IdP {
+	if i == "" {
+		return Keycloak
+	}
+	return i
+}
+
+func (i IdP) defaultURL() string {
+	if i == Hydra {
+		return "http://127.0.0.1:4444"
+	}
+	return "http://127.0.0.1:8180/realms/oauthcheck-demo"
+}
+
+// Endpoints are an IdP's endpoint paths below the listen path of the demo
+// IdP APIs ("" where the IdP has none).
+type Endpoints struct {
+	Token, Auth, DeviceAuth, Userinfo, Revoke string
+}
+
+// Endpoints of i: Keycloak's openid-connect paths (the API targets
+// .../protocol/openid-connect/), Hydra's public paths (the API targets
+// its root). Hydra v2.3.0 has no device flow.
+func (i IdP) Endpoints() Endpoints {
+	if i == Hydra {
+		return Endpoints{Token: "/oauth2/token", Auth: "/oauth2/auth", Userinfo: "/userinfo", Revoke: "/oauth2/revoke"}
+	}
+	return Endpoints{Token: "/token", Auth: "/auth", DeviceAuth: "/auth/device", Userinfo: "/userinfo", Revoke: "/revoke"}
+}
+
 // Paths of the demo APIs (apps/), as the client sends them.
 const (
 	IdPPrefix         = "/idp"          // classic, keyless → Keycloak's openid-connect endpoints
 	OASIdPPrefix      = "/oas-idp"      // OAS, keyless → the same
 	UpstreamPrefix    = "/upstream"     // classic, keyless → the misbehaving upstream
-	ResourcePrefix    = "/resource"     // classic, Tyk key → Keycloak's userinfo (a resource server)
+	ResourcePrefix    = "/resource"     // classic, Tyk key → the IdP's userinfo (a resource server)
 	OASResourcePrefix = "/oas-resource" // OAS, Tyk key → the same
 
 	// TykKeyHeader carries the Tyk key on the key-protected APIs, so that

@@ -24,7 +24,7 @@ type Target string
 // Targets.
 const (
 	TargetGateway  Target = "gateway"  // nothing but the gateway: Tyk answers itself
-	TargetIdP      Target = "idp"      // Keycloak (compose service keycloak)
+	TargetIdP      Target = "idp"      // the IdP of Config.IdP (Keycloak in compose, or Hydra)
 	TargetUpstream Target = "upstream" // the misbehaving upstream
 	TargetReplay   Target = "replay"   // the misbehaving upstream's fixture replay
 )
@@ -57,6 +57,9 @@ type Case struct {
 	WantDebugHeader bool
 	// Stream: the response never ends; read WantBody, then hang up.
 	Stream bool
+	// Only names the one IdP that can produce this case ("" for any):
+	// a run against another IdP leaves it out rather than skipping it.
+	Only IdP
 
 	send func(ctx context.Context, client *http.Client, r *Runner) error
 }

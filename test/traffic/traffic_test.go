@@ -39,11 +39,17 @@ func TestCasesCoverEveryFamily(t *testing.T) {
 	}
 }
 
-// TestCasesAreConsistent: names are unique (they correlate records), every
-// expected cause is registered and its family matches.
+// TestCasesAreConsistent: for each IdP, names are unique (they correlate
+// records), every expected cause is registered and its family matches.
 func TestCasesAreConsistent(t *testing.T) {
+	for _, idp := range []IdP{Keycloak, Hydra} {
+		t.Run(string(idp), func(t *testing.T) { checkCasesConsistent(t, NewRunner(Config{RunID: "test", IdP: idp}).Cases()) })
+	}
+}
+
+func checkCasesConsistent(t *testing.T, cases []*Case) {
 	names := map[string]bool{}
-	for _, c := range NewRunner(Config{RunID: "test"}).Cases() {
+	for _, c := range cases {
 		if names[c.Name] {
 			t.Errorf("duplicate case name %q", c.Name)
 		}
@@ -256,4 +262,88 @@ func upstreamAPIConfig(t *testing.T, root string) config.Config {
 		t.Fatalf("config_data: %v", err)
 	}
 	return cfg
+}
+
+// TestIdPCasesPerIdP: a run sends exactly the IdP cases its IdP can
+// produce, the shared ones under the same names, and every Hydra case
+// asserts the exact bytes wherever Hydra's answer is fixed.
+func TestIdPCasesPerIdP(t *testing.T) {
+	names := func(idp IdP) map[string]*Case {
+		out := map[string]*Case{}
+		for _, c := range NewRunner(Config{RunID: "test", IdP: idp, IdPURL: "http://127.0.0.1:4444"}).IdPCases() {
+			if c.Only != "" && c.Only != idp.orDefault() {
+				t.Errorf("%s run includes %s, which only %s can produce", idp, c.Name, c.Only)
+			}
+			out[c.Name] = c
+		}
+		return out
+	}
+	kc, hy := names(Keycloak), names(Hydra)
+	shared := 0
+	for name, c := range kc {
+		if h, ok := hy[name]; ok {
+			shared++
+			if h.APIID != c.APIID || h.Family != c.Family {
+				t.Errorf("%s: Keycloak and Hydra disagree on API or family", name)
+			}
+		} else if c.Only != Keycloak {
+			t.Errorf("%s: missing from the Hydra run but not marked Keycloak-only", name)
+		}
+	}
+	if shared == 0 {
+		t.Error("no case shared by Keycloak and Hydra")
+	}
+	for name, c := range hy {
+		if c.Target == TargetIdP && c.WantStatus >= 400 && c.WantBody == nil {
+			t.Errorf("%s: a Hydra error answer without its exact bytes", name)
+		}
+		if c.Target == TargetIdP && c.RootOnly {
+			t.Errorf("%s: Hydra is pinned, so its causes are asserted in full", name)
+		}
+	}
+	if got := names(""); len(got) != len(kc) {
+		t.Errorf("the empty IdP gives %d cases, Keycloak %d", len(got), len(kc))
+	}
+}
+
+// TestReadmeNamesIdPOnlyCases: the README's "only with" table lists
+// exactly the cases each IdP alone produces.
+func TestReadmeNamesIdPOnlyCases(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]IdP{}
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, idp := range []IdP{Keycloak, Hydra} {
+			prefix := "| " + strings.ToUpper(string(idp[:1])) + string(idp[1:]) + " | "
+			if !strings.HasPrefix(line, prefix) {
+				continue
+			}
+			cells := strings.Split(line, "|")
+			for _, f := range strings.Split(cells[2], "`") {
+				if strings.Contains(f, "/") {
+					listed[strings.TrimSpace(f)] = idp
+				}
+			}
+		}
+	}
+	want := map[string]IdP{}
+	for _, idp := range []IdP{Keycloak, Hydra} {
+		for _, c := range NewRunner(Config{RunID: "test", IdP: idp}).IdPCases() {
+			if c.Only != "" {
+				want[c.Name] = c.Only
+			}
+		}
+	}
+	for name, idp := range want {
+		if listed[name] != idp {
+			t.Errorf("README: %s is %s-only, the table says %q", name, idp, listed[name])
+		}
+	}
+	for name := range listed {
+		if _, ok := want[name]; !ok {
+			t.Errorf("README lists %s as IdP-only, but no such case is", name)
+		}
+	}
 }
