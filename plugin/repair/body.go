@@ -1,0 +1,269 @@
+package repair
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"mime"
+	"net/url"
+	"strings"
+
+	"github.com/oauthcheck/oauthcheck/plugin/classify"
+)
+
+// maxDecoded bounds a decompressed body; the classifier's cap already
+// bounds what reaches here, this guards the preview command.
+const maxDecoded = 16 << 20
+
+// decode undoes gzip or deflate. ok is false for an encoding it cannot
+// undo or a body that does not decode: such a body is passed through.
+func decode(resp *classify.Response) ([]byte, bool) {
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	if enc == "" || enc == "identity" || len(resp.Body) == 0 {
+		return resp.Body, true
+	}
+	var r io.Reader
+	switch enc {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(resp.Body))
+		if err != nil {
+			return nil, false
+		}
+		r = zr
+	case "deflate":
+		body := resp.Body
+		// RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
+		if len(body) >= 2 && body[0]&0x0f == 8 && (uint16(body[0])<<8|uint16(body[1]))%31 == 0 {
+			body = body[2:]
+		}
+		r = flate.NewReader(bytes.NewReader(body))
+	default:
+		return nil, false
+	}
+	out, err := io.ReadAll(io.LimitReader(r, maxDecoded+1))
+	if err != nil && err != io.ErrUnexpectedEOF || len(out) > maxDecoded {
+		return nil, false
+	}
+	if err == io.ErrUnexpectedEOF && enc != "deflate" {
+		return nil, false
+	}
+	return out, true
+}
+
+// member is one top-level member of a JSON object: its key as sent and
+// its raw value.
+type member struct {
+	key []byte // raw, without quotes
+	raw []byte
+}
+
+// object is a JSON object's members in order.
+type object []member
+
+// splitObject splits a valid JSON object into its members without
+// decoding values, so a rewrite keeps every other byte as sent.
+func splitObject(b []byte) (object, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' || !json.Valid(b) {
+		return nil, false
+	}
+	var obj object
+	i := skipWS(b, 1)
+	for i < len(b) && b[i] != '}' {
+		kEnd := stringEnd(b, i)
+		key := b[i+1 : kEnd-1]
+		i = skipWS(b, kEnd)
+		i = skipWS(b, i+1) // ':'
+		vEnd := valueEnd(b, i)
+		obj = append(obj, member{key, b[i:vEnd]})
+		i = skipWS(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+	}
+	return obj, true
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the closing quote of the string at i.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index after the value at i (input already valid).
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = stringEnd(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t' {
+		j++
+	}
+	return j
+}
+
+func (o object) get(key string) ([]byte, bool) {
+	for _, m := range o {
+		if string(m.key) == key {
+			return m.raw, true
+		}
+	}
+	return nil, false
+}
+
+// str returns a member's value when it is a JSON string.
+func (o object) str(key string) (string, bool) {
+	raw, ok := o.get(key)
+	if !ok || len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// object returns a member's value when it is a JSON object.
+func (o object) object(key string) (object, bool) {
+	raw, ok := o.get(key)
+	if !ok || len(raw) == 0 || raw[0] != '{' {
+		return nil, false
+	}
+	return splitObject(raw)
+}
+
+// field is one name and string value of a form or XML body.
+type field struct{ key, value string }
+
+// parseForm reads an application/x-www-form-urlencoded body, also when a
+// server labels it text/plain or text/html (GitHub, Apereo CAS, Deezer).
+func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
+	s := strings.TrimSpace(string(body))
+	if s == "" || strings.ContainsAny(s, "<>{}\n") || !strings.Contains(s, "=") {
+		return nil, false
+	}
+	var out []field
+	for _, pair := range strings.Split(s, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, false
+		}
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, false
+		}
+		if !hasField(out, k) {
+			out = append(out, field{k, v})
+		}
+	}
+	return out, len(out) > 0
+}
+
+func hasField(fs []field, k string) bool {
+	for _, f := range fs {
+		if f.key == k {
+			return true
+		}
+	}
+	return false
+}
+
+// xmlNames maps the camelCase element names XML token services use to the
+// RFC 6749 §5.1 member names; other elements keep their names.
+var xmlNames = map[string]string{
+	"accessToken": "access_token", "tokenType": "token_type", "expiresIn": "expires_in",
+	"refreshToken": "refresh_token", "idToken": "id_token", "scope": "scope",
+}
+
+// parseXML reads a flat XML success body: one root element whose child
+// elements hold text.
+func parseXML(body []byte, resp *classify.Response) ([]field, bool) {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "application/xml" && mt != "text/xml" && !strings.HasSuffix(mt, "+xml") {
+		return nil, false
+	}
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	depth := 0
+	var out []field
+	var name string
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth > 2 {
+				return nil, false // nested structure: no single JSON form
+			}
+			name = t.Name.Local
+			text.Reset()
+		case xml.CharData:
+			if depth == 2 {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if depth == 2 {
+				k := name
+				if n, ok := xmlNames[k]; ok {
+					k = n
+				}
+				if !hasField(out, k) {
+					out = append(out, field{k, strings.TrimSpace(text.String())})
+				}
+			}
+			depth--
+		}
+	}
+	return out, len(out) > 0
+}
