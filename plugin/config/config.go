@@ -55,6 +55,11 @@ type Config struct {
 	// DebugHeader adds X-OAuthcheck-Result (verdict and causes) to the
 	// response the client receives. Off by default.
 	DebugHeader bool `json:"debug_header,omitempty"`
+
+	// Repair rewrites non-compliant token, device, introspection and
+	// revocation answers into their one standard form: false (default),
+	// true for every kind, or a list of kinds (docs/repair.md).
+	Repair RepairSetting `json:"repair"`
 }
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
@@ -93,8 +98,11 @@ func describeDecodeError(err error) error {
 		return fmt.Errorf("%s.%s: must be %s, got %s", Key, typeErr.Field, goKindName(typeErr.Type.Kind().String()), typeErr.Value)
 	}
 	msg := err.Error()
+	if strings.HasPrefix(msg, Key+".") {
+		return err // an option's own decoder named it already
+	}
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("%s: unknown option %s (options: endpoints, issuer, token_types, max_body_bytes, suppress_warnings, debug_header)", Key, f)
+		return fmt.Errorf("%s: unknown option %s (options: endpoints, issuer, token_types, max_body_bytes, suppress_warnings, debug_header, repair)", Key, f)
 	}
 	return fmt.Errorf("%s: %s", Key, strings.TrimPrefix(msg, "json: "))
 }

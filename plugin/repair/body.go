@@ -63,14 +63,25 @@ type member struct {
 // object is a JSON object's members in order.
 type object []member
 
-// splitObject splits a valid JSON object into its members without
-// decoding values, so a rewrite keeps every other byte as sent.
+// splitObject splits a JSON object into its members without decoding
+// values, so a rewrite keeps every other byte as sent. Anything but one
+// valid object (trailing bytes included) gives ok false.
 func splitObject(b []byte) (object, bool) {
-	b = bytes.TrimSpace(b)
-	if len(b) < 2 || b[0] != '{' || !json.Valid(b) {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	var obj object
+	obj := make(object, 0, 8)
+	end := scan(b, i, 0, &obj)
+	if end < 0 || skipWS(b, end) != len(b) {
+		return nil, false
+	}
+	return obj, true
+}
+
+// members splits an object already known to be valid.
+func members(b []byte) object {
+	obj := make(object, 0, 8)
 	i := skipWS(b, 1)
 	for i < len(b) && b[i] != '}' {
 		kEnd := stringEnd(b, i)
@@ -84,7 +95,7 @@ func splitObject(b []byte) (object, bool) {
 			i = skipWS(b, i+1)
 		}
 	}
-	return obj, true
+	return obj
 }
 
 func skipWS(b []byte, i int) int {
@@ -170,7 +181,7 @@ func (o object) object(key string) (object, bool) {
 	if !ok || len(raw) == 0 || raw[0] != '{' {
 		return nil, false
 	}
-	return splitObject(raw)
+	return members(raw), true // part of an object already checked
 }
 
 // field is one name and string value of a form or XML body.
@@ -180,11 +191,19 @@ type field struct{ key, value string }
 // server labels it text/plain or text/html (GitHub, Apereo CAS, Deezer).
 func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
 	s := strings.TrimSpace(string(body))
-	if s == "" || strings.ContainsAny(s, "<>{}\n") || !strings.Contains(s, "=") {
+	if s == "" || !strings.Contains(s, "=") {
 		return nil, false
 	}
-	var out []field
-	for _, pair := range strings.Split(s, "&") {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '{', '}', '\n':
+			return nil, false // markup or JSON, not a form
+		}
+	}
+	out := make([]field, 0, 8)
+	for rest := s; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
 		if pair == "" {
 			continue
 		}
@@ -192,8 +211,8 @@ func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
 		if !ok {
 			return nil, false
 		}
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
+		k, err1 := unescape(k)
+		v, err2 := unescape(v)
 		if err1 != nil || err2 != nil || k == "" || strings.ContainsAny(k, " \t") {
 			return nil, false
 		}
@@ -202,6 +221,14 @@ func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
 		}
 	}
 	return out, len(out) > 0
+}
+
+// unescape undoes form encoding, without a copy when there is none.
+func unescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
 
 func hasField(fs []field, k string) bool {

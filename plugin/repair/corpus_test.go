@@ -44,10 +44,10 @@ func standard(r *classify.Result) bool {
 }
 
 type measure struct {
-	broken, repaired   int // broken shape, content intact
-	brokenAll, fixAll  int // every case with a shape cause
+	broken, repaired    int // broken shape, content intact
+	brokenAll, fixAll   int // every case with a shape cause
 	valid, validTouched int
-	misses             []string
+	misses              []string
 }
 
 func classifyCase(k *rawhttp.Case) (classify.Request, classify.Result) {

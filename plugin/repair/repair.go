@@ -170,7 +170,7 @@ func (w *work) setHeader(k, v string) {
 			w.header = http.Header{}
 		}
 	}
-	w.header.Set(k, v)
+	w.header[k] = []string{v} // k is canonical
 }
 
 func (w *work) has(c classify.Code) bool { return w.result.Has(c) }
@@ -186,10 +186,10 @@ func (w *work) finish(p *Plan) {
 	}
 	if w.newOut {
 		for _, k := range [...]string{"Content-Encoding", "Etag", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest", "Transfer-Encoding", "Content-Range"} {
-			w.header.Del(k)
+			delete(w.header, k)
 		}
-		w.header.Set("Content-Type", "application/json")
-		w.header.Set("Content-Length", strconv.Itoa(len(w.out)))
+		w.header["Content-Type"] = []string{"application/json"}
+		w.header["Content-Length"] = []string{strconv.Itoa(len(w.out))}
 		p.Body, p.BodyChanged = w.out, true
 	}
 	p.Status = w.status

@@ -1,7 +1,7 @@
 package repair
 
 import (
-	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
@@ -25,8 +25,17 @@ func (w *work) repairSuccess(p *Plan) {
 			fields, ok = parseXML(w.body, w.resp)
 		}
 		if ok && w.isSuccess(fields) {
-			tokenTypeFixed = w.writeFields(p, fields)
-			p.add(SuccessJSON)
+			var conv Plan
+			fixed := w.writeFields(&conv, fields)
+			if w.compliant(w.out) {
+				tokenTypeFixed = fixed
+				for _, k := range conv.Kinds() {
+					p.add(k)
+				}
+				p.add(SuccessJSON)
+			} else {
+				w.out, w.newOut = nil, false
+			}
 		}
 	}
 	// A body converted to a token success carries tokens now, whatever
@@ -60,7 +69,34 @@ func (w *work) isSuccess(fields []field) bool {
 	case classify.EndpointRevoke:
 		return false // any 200 body is fine there (RFC 7009 §2.2)
 	}
-	return hasField(fields, want) && !hasField(fields, "error")
+	if hasField(fields, "error") || fieldValue(fields, want) == "" {
+		return false
+	}
+	// A token answer that would still lack its type is no compliant
+	// success: leave the upstream's own shape (RFC 6749 §5.1).
+	return want != "access_token" || strings.TrimSpace(fieldValue(fields, "token_type")) != ""
+}
+
+func fieldValue(fs []field, k string) string {
+	for _, f := range fs {
+		if f.key == k {
+			return strings.TrimSpace(f.value)
+		}
+	}
+	return ""
+}
+
+// compliant asks the classifier whether body, as JSON, is a usable
+// answer: a converted body must not trade one failure for another.
+func (w *work) compliant(body []byte) bool {
+	h := http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}
+	resp := classify.Response{Status: w.resp.Status, Header: h, Body: body}
+	req := classify.Request{Method: "POST", Header: http.Header{}}
+	if w.req != nil {
+		req = *w.req
+	}
+	r := classify.ClassifyAs(w.result.Endpoint, &req, &resp, nil)
+	return r.Verdict != classify.VerdictInvalid
 }
 
 // numericMembers are the §5.1 and RFC 8628 §3.2 members that are numbers.
@@ -154,9 +190,4 @@ func (w *work) writeFields(p *Plan, fields []field) bool {
 	}
 	w.out, w.newOut = append(out, '}'), true
 	return tokenType
-}
-
-func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
 }
