@@ -14,6 +14,7 @@ import (
 type RepairSetting struct {
 	On    bool
 	Kinds []repair.Kind // empty with On: every kind
+	opts  repair.Options
 }
 
 // UnmarshalJSON accepts false, true or a list of kind names.
@@ -50,7 +51,7 @@ func (s *RepairSetting) UnmarshalJSON(b []byte) error {
 		if len(errs) > 0 {
 			return fmt.Errorf("%s", strings.Join(errs, "; "))
 		}
-		*s = RepairSetting{On: true, Kinds: kinds}
+		*s = RepairSetting{On: true, Kinds: kinds, opts: repair.Options{Kinds: kinds}}
 		return nil
 	}
 	return fmt.Errorf("%s.repair: must be true, false or a list of repair kinds (%s)", Key, repairKindNames())
@@ -64,9 +65,13 @@ func (s RepairSetting) MarshalJSON() ([]byte, error) {
 	return json.Marshal(s.Kinds)
 }
 
-// Options are the repair engine's options for this setting.
-func (s RepairSetting) Options() repair.Options {
-	return repair.Options{Kinds: s.Kinds}
+// Options are the repair engine's options for this setting, kept with
+// it so that the hot path builds none.
+func (s *RepairSetting) Options() *repair.Options {
+	if len(s.opts.Kinds) != len(s.Kinds) {
+		s.opts = repair.Options{Kinds: s.Kinds} // a setting built in code
+	}
+	return &s.opts
 }
 
 func repairKindNames() string {
