@@ -56,8 +56,10 @@ func decode(resp *classify.Response) ([]byte, bool) {
 // member is one top-level member of a JSON object: its key as sent and
 // its raw value.
 type member struct {
-	key []byte // raw, without quotes
-	raw []byte
+	key   []byte // raw, without quotes
+	raw   []byte
+	sub   object // the members of an object value, when split
+	split bool
 }
 
 // object is a JSON object's members in order.
@@ -89,7 +91,7 @@ func members(b []byte) object {
 		i = skipWS(b, kEnd)
 		i = skipWS(b, i+1) // ':'
 		vEnd := valueEnd(b, i)
-		obj = append(obj, member{key, b[i:vEnd]})
+		obj = append(obj, member{key: key, raw: b[i:vEnd]})
 		i = skipWS(b, vEnd)
 		if i < len(b) && b[i] == ',' {
 			i = skipWS(b, i+1)
@@ -108,6 +110,12 @@ func skipWS(b []byte, i int) int {
 // stringEnd returns the index after the closing quote of the string at i.
 func stringEnd(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
+		for j < len(b) && plainByte[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			break
+		}
 		switch b[j] {
 		case '\\':
 			j++
@@ -177,11 +185,19 @@ func (o object) str(key string) (string, bool) {
 
 // object returns a member's value when it is a JSON object.
 func (o object) object(key string) (object, bool) {
-	raw, ok := o.get(key)
-	if !ok || len(raw) == 0 || raw[0] != '{' {
+	for _, m := range o {
+		if string(m.key) != key {
+			continue
+		}
+		switch {
+		case m.split:
+			return m.sub, true
+		case len(m.raw) > 0 && m.raw[0] == '{':
+			return members(m.raw), true // part of an object already checked
+		}
 		return nil, false
 	}
-	return members(raw), true // part of an object already checked
+	return nil, false
 }
 
 // field is one name and string value of a form or XML body.

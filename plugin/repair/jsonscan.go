@@ -42,11 +42,21 @@ func scan(b []byte, i, depth int, obj *object) int {
 				return -1
 			}
 			vStart := skipWS(b, i+1)
-			if i = scanValue(b, vStart, depth+1); i < 0 {
+			var sub *object
+			if obj != nil && vStart < len(b) && b[vStart] == '{' && string(key) == "error" {
+				// The one nested object a repair reads: split it in this pass.
+				sub = new(object)
+				*sub = make(object, 0, 8)
+			}
+			if i = scan(b, vStart, depth+1, sub); i < 0 {
 				return -1
 			}
 			if obj != nil {
-				*obj = append(*obj, member{key, b[vStart:i]})
+				m := member{key: key, raw: b[vStart:i]}
+				if sub != nil {
+					m.sub, m.split = *sub, true
+				}
+				*obj = append(*obj, m)
 			}
 			i = skipWS(b, i)
 			if i >= len(b) {
@@ -100,9 +110,23 @@ func literal(b []byte, i int, lit string) int {
 	return -1
 }
 
+// plainByte marks the bytes a JSON string holds as they are.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // scanString checks the string at i (b[i] == '"').
 func scanString(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
+		for j < len(b) && plainByte[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			return -1
+		}
 		switch c := b[j]; {
 		case c == '"':
 			return j + 1
