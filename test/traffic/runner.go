@@ -57,6 +57,9 @@ type Case struct {
 	WantDebugHeader bool
 	// Stream: the response never ends; read WantBody, then hang up.
 	Stream bool
+	// WantRepaired are the x-oauth-repaired tag values on a repair-enabled
+	// API, in order; nil: none.
+	WantRepaired []string
 
 	send func(ctx context.Context, client *http.Client, r *Runner) error
 }

@@ -43,3 +43,21 @@ func init() {
 		},
 	)
 }
+
+// RepairedRoutes are the routes repair mode rewrites, with the repairs it
+// applies in order; every other route reaches a client unchanged with
+// repair on.
+var RepairedRoutes = map[string]string{
+	"/token/nginx-502":          "edge_error",
+	"/token/cloudflare-503":     "edge_error",
+	"/token/empty-500":          "edge_error",
+	"/token/waf-403":            "edge_error",
+	"/token/github-error-200":   "error_shape,error_status",
+	"/token/slack-ok-false":     "error_shape,error_status",
+	"/token/nested-error":       "error_shape",
+	"/token/expires-in-string":  "expires_in_number",
+	"/token/json-as-text-plain": "content_type",
+	"/token/form-encoded":       "expires_in_number,success_json,no_store,token_type_case",
+	"/token/xml":                "expires_in_number,success_json,no_store",
+	"/token/lowercase-bearer":   "no_store,token_type_case",
+}
