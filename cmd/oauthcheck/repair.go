@@ -86,6 +86,10 @@ func repairCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, e
 	if req != nil {
 		classReq = *req
 	}
+	if opts == nil {
+		opts = &repair.Options{}
+	}
+	opts.MaxBodyBytes = limit
 	plan := repair.Apply(&classReq, resp, &result, opts)
 	switch {
 	case plan.Skipped:

@@ -89,6 +89,7 @@ func ParseJSON(b []byte) (Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, describeDecodeError(err)
 	}
+	c.Repair.prepare(c.BodyCap())
 	return c, c.Validate()
 }
 

@@ -15,6 +15,7 @@ type RepairSetting struct {
 	On    bool
 	Kinds []repair.Kind // empty with On: every kind
 	opts  repair.Options
+	ready bool
 }
 
 // UnmarshalJSON accepts false, true or a list of kind names.
@@ -51,7 +52,7 @@ func (s *RepairSetting) UnmarshalJSON(b []byte) error {
 		if len(errs) > 0 {
 			return fmt.Errorf("%s", strings.Join(errs, "; "))
 		}
-		*s = RepairSetting{On: true, Kinds: kinds, opts: repair.Options{Kinds: kinds}}
+		*s = RepairSetting{On: true, Kinds: kinds}
 		return nil
 	}
 	return fmt.Errorf("%s.repair: must be true, false or a list of repair kinds (%s)", Key, repairKindNames())
@@ -65,13 +66,19 @@ func (s RepairSetting) MarshalJSON() ([]byte, error) {
 	return json.Marshal(s.Kinds)
 }
 
-// Options are the repair engine's options for this setting, kept with
-// it so that the hot path builds none.
+// Options are the repair engine's options for this setting. A setting
+// from ParseJSON holds them ready, so the hot path builds none.
 func (s *RepairSetting) Options() *repair.Options {
-	if len(s.opts.Kinds) != len(s.Kinds) {
-		s.opts = repair.Options{Kinds: s.Kinds} // a setting built in code
+	if s.ready {
+		return &s.opts
 	}
-	return &s.opts
+	return &repair.Options{Kinds: s.Kinds}
+}
+
+// prepare fixes the options once the whole config is known.
+func (s *RepairSetting) prepare(bodyCap int) {
+	s.opts = repair.Options{Kinds: s.Kinds, MaxBodyBytes: bodyCap}
+	s.ready = true
 }
 
 func repairKindNames() string {

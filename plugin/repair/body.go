@@ -14,16 +14,14 @@ import (
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
 )
 
-// maxDecoded bounds a decompressed body; the classifier's cap already
-// bounds what reaches here, this guards the preview command.
-const maxDecoded = 16 << 20
-
-// decode undoes gzip or deflate. ok is false for an encoding it cannot
-// undo or a body that does not decode: such a body is passed through.
-func decode(resp *classify.Response) ([]byte, bool) {
+// decode undoes gzip or deflate, to at most max decoded bytes. ok is
+// false for an encoding it cannot undo, a body that does not decode
+// completely, or one that decodes past max (a compression bomb): such a
+// body is passed through.
+func decode(resp *classify.Response, max int) ([]byte, bool) {
 	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
 	if enc == "" || enc == "identity" || len(resp.Body) == 0 {
-		return resp.Body, true
+		return resp.Body, len(resp.Body) <= max
 	}
 	var r io.Reader
 	switch enc {
@@ -43,11 +41,8 @@ func decode(resp *classify.Response) ([]byte, bool) {
 	default:
 		return nil, false
 	}
-	out, err := io.ReadAll(io.LimitReader(r, maxDecoded+1))
-	if err != nil && err != io.ErrUnexpectedEOF || len(out) > maxDecoded {
-		return nil, false
-	}
-	if err == io.ErrUnexpectedEOF && enc != "deflate" {
+	out, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil || len(out) > max {
 		return nil, false
 	}
 	return out, true

@@ -27,6 +27,16 @@ type Options struct {
 	Kinds []Kind
 	// RetryAfter is set on a repaired 503 without one; 0 means the default.
 	RetryAfter int
+	// MaxBodyBytes caps the decoded body, as the classifier's cap does;
+	// 0 means classify.DefaultMaxBodyBytes.
+	MaxBodyBytes int
+}
+
+func (o *Options) maxBody() int {
+	if o == nil || o.MaxBodyBytes <= 0 {
+		return classify.DefaultMaxBodyBytes
+	}
+	return o.MaxBodyBytes
 }
 
 func (o *Options) allows(k Kind) bool {
@@ -125,14 +135,15 @@ func Apply(req *classify.Request, resp *classify.Response, result *classify.Resu
 	if resp == nil || result == nil || !eligible(result.Endpoint) {
 		return p
 	}
-	if resp.Truncated {
+	if resp.Truncated || result.Has(classify.BodyTruncated) {
+		// Only the start was seen: what follows may change the answer.
 		p.Skipped = true
 		return p
 	}
 	if resp.Unread || (req != nil && req.Method == http.MethodHead) || !repairable(result) {
 		return p // HEAD and event streams have no body to read or rewrite
 	}
-	body, ok := decode(resp)
+	body, ok := decode(resp, opts.maxBody())
 	if !ok {
 		p.Skipped = true
 		return p

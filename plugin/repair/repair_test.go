@@ -322,3 +322,26 @@ func TestRegistryIsCompleteAndUnique(t *testing.T) {
 		}
 	}
 }
+
+// A small gzip body that inflates past the cap is not inflated: the
+// classifier saw only its start (body_truncated), and the decoder stops
+// at the cap anyway.
+func TestCompressionBombIsSkipped(t *testing.T) {
+	body := `{"error":{"message":"` + strings.Repeat(" ", 1<<20) + `"}}`
+	req := classify.Request{Method: "POST", Path: "/oauth/token", Header: http.Header{}, Body: []byte("grant_type=client_credentials")}
+	resp := classify.Response{Status: 400, Header: http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}, Body: []byte(gz(body))}
+	if len(resp.Body) > 8<<10 {
+		t.Fatalf("the bomb is %d bytes compressed", len(resp.Body))
+	}
+	result := classify.Classify(&req, &resp, nil)
+	plan := repair.Apply(&req, &resp, &result, nil)
+	if plan.Changed() || !plan.Skipped {
+		t.Errorf("bomb: kinds %v, skipped %v (causes %v); want it skipped", plan.Kinds(), plan.Skipped, result.Causes())
+	}
+	// Even with a result that does not say so, the decoder stops at the cap.
+	forged := classify.NewResult(classify.EndpointToken, classify.InvalidRequest, classify.NonstandardErrorShape)
+	plan = repair.Apply(&req, &resp, &forged, &repair.Options{MaxBodyBytes: 4096})
+	if plan.Changed() || !plan.Skipped {
+		t.Errorf("bomb past MaxBodyBytes: kinds %v, skipped %v", plan.Kinds(), plan.Skipped)
+	}
+}
