@@ -29,9 +29,11 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) ./plugin/config/ || exit 1
 	for t in FuzzParseResponse FuzzParseRequest; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
+	for t in FuzzApply FuzzObjectScan; do \
+		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/repair/ || exit 1; done
 
 bench:
-	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/
+	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/ ./plugin/repair/
 
 # A local plugin build (plain Go, no Tyk): for the real gateway use the
 # plugin compiler, see README "Installing into an existing Tyk".

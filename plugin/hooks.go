@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/plugin/repair"
 )
 
 // OAuthCheckPre is the pre hook. It runs for every API, before
@@ -36,7 +37,7 @@ func OAuthCheckAuth(w http.ResponseWriter, r *http.Request) {
 // OAuthCheckResponse is the response hook. It classifies the upstream
 // response against the client's request and labels the request for Tyk's
 // analytics. It never changes what the client receives, except for the
-// opt-in debug header.
+// opt-in debug header and the opt-in repair mode.
 func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Request) {
 	defer recoverHook("response", r, res)
 	if r == nil || res == nil {
@@ -101,8 +102,17 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	if who.OAuthClientID == "" {
 		who.OAuthClientID = classify.PublicClientID(&req)
 	}
+	upstreamStatus := res.StatusCode
+	var plan repair.Plan
+	if api.cfg.Repair.On {
+		// Repair mode (opt-in): the causes stay those of the upstream's answer.
+		if plan = repairResponse(api, res, &req, &resp, &result); plan.Skipped {
+			result = result.With(classify.RepairSkipped)
+		}
+	}
 	setLabels(r, result, who.OAuthClientID)
-	logResult(api.id, &result, res.StatusCode, who)
+	setRepairLabels(r, &plan)
+	logResult(api.id, &result, upstreamStatus, who, repairedField(&plan))
 	if api.cfg.DebugHeader {
 		res.Header.Set(HeaderDebug, debugValue(&result))
 	}

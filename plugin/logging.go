@@ -44,7 +44,8 @@ func fingerprint(keyHash string) string {
 
 // logResult writes one line per OAuth response: invalid at warn, warning at
 // info, ok at debug. Only registered codes and public identifiers appear.
-func logResult(apiID string, result *classify.Result, status int, who caller) {
+// repaired names the repairs applied to what the client received.
+func logResult(apiID string, result *classify.Result, status int, who caller, repaired string) {
 	log := gatewayLogger()
 	level := logrus.DebugLevel
 	switch result.Verdict {
@@ -64,6 +65,9 @@ func logResult(apiID string, result *classify.Result, status int, who caller) {
 		"causes":          joinCauses(result.Causes()),
 		"upstream_status": status,
 		"detected":        result.Why.DetectedText(),
+	}
+	if repaired != "" {
+		fields["repaired"] = repaired
 	}
 	if rule := result.Why.RuleText(); rule != "" {
 		fields["rule"] = rule

@@ -6,6 +6,7 @@
 //	oauthcheck score [--json] [--endpoint-given] [--misses PART] DIR
 //	oauthcheck audit [--metadata FILE|URL] [--apis PATH] [--gateway URL] [--json|--sarif] [--fail-on SEVERITY]
 //	oauthcheck report [--json] [--html FILE] [--since D|T] [--api ID] [--client ID] [FILE...]
+//	oauthcheck repair [--request REQ_FILE] [--endpoint KIND] [--kinds K,…] RESP_FILE | --corpus DIR
 //
 // Files hold raw HTTP as `curl -i` prints it; "-" reads stdin (for one of
 // them). Exit status: 0 ok or warning, 1 invalid, 2 usage or unreadable input.
@@ -39,6 +40,7 @@ const usage = `usage:
   oauthcheck score [--json] [--endpoint-given] [--misses tuning|heldout|all] DIR
   oauthcheck audit [--metadata FILE|URL] [--apis PATH] [--gateway URL] [--json|--sarif] [--fail-on SEVERITY]
   oauthcheck report [--json] [--html FILE] [--since 24h|TIME] [--api ID] [--client ID] [PUMP_FILE...]
+  oauthcheck repair [--request REQ_FILE] [--endpoint KIND] [--kinds K,...] RESP_FILE | --corpus DIR
 
 RESP_FILE and REQ_FILE hold raw HTTP as "curl -i" prints it; "-" reads stdin.
 Endpoint kinds: token, authorize, resource, introspect, revoke, device_authorization, none.
@@ -56,7 +58,7 @@ var errHelp = errors.New("help requested")
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "oauthcheck: missing command (explain, causes, score, audit or report); run 'oauthcheck help'")
+		fmt.Fprintln(stderr, "oauthcheck: missing command (explain, causes, score, audit, report or repair); run 'oauthcheck help'")
 		return exitUsage
 	}
 	var err error
@@ -72,11 +74,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code, err = auditCmd(args[1:], stdout)
 	case "report":
 		err = reportCmd(args[1:], stdin, stdout, stderr)
+	case "repair":
+		code, err = repairCmd(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = fmt.Errorf("unknown command %q (want explain, causes, score, audit or report)", args[0])
+		err = fmt.Errorf("unknown command %q (want explain, causes, score, audit, report or repair)", args[0])
 	}
 	switch {
 	case errors.Is(err, errHelp):

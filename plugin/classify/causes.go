@@ -118,6 +118,8 @@ const (
 	UpstreamAuthFailed      Code = "upstream_auth_failed"
 	PluginMisconfigured     Code = "plugin_misconfigured"
 	PluginError             Code = "plugin_error"
+	// RepairSkipped: repair mode is on but the body could not be repaired.
+	RepairSkipped Code = "repair_skipped"
 )
 
 // Registry is every cause oauthcheck can report, in documentation order.
@@ -321,6 +323,9 @@ var Registry = []Cause{
 	{PluginError, FamilyPlugin, SeverityWarning, FaultGatewayConfig, "",
 		"oauthcheck hit an internal error on this response and passed it through unchanged.",
 		"Report the gateway log line 'oauthcheck: recovered' to the plugin's maintainers."},
+	{RepairSkipped, FamilyPlugin, SeverityInfo, FaultGatewayConfig, "",
+		"Repair mode is on, but the body was larger than the inspection cap or in an encoding it cannot undo, so it passed through unrepaired.",
+		"Raise max_body_bytes if OAuth bodies on this API are legitimately large."},
 }
 
 var registryIndex = func() map[Code]int {

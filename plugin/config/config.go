@@ -69,6 +69,11 @@ type Config struct {
 	// upstream's authorization server (client credentials) and send it
 	// upstream; see the upstreamauth package for its fields. Unset: off.
 	UpstreamAuth *upstreamauth.Config `json:"upstream_auth,omitempty"`
+
+	// Repair rewrites non-compliant token, device, introspection and
+	// revocation answers into their one standard form: false (default),
+	// true for every kind, or a list of kinds (docs/repair.md).
+	Repair RepairSetting `json:"repair"`
 }
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
@@ -98,6 +103,7 @@ func ParseJSON(b []byte) (Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, describeDecodeError(err)
 	}
+	c.Repair.prepare(c.BodyCap())
 	return c, c.Validate()
 }
 
@@ -107,6 +113,9 @@ func describeDecodeError(err error) error {
 		return fmt.Errorf("%s.%s: must be %s, got %s", Key, typeErr.Field, goKindName(typeErr.Type.Kind().String()), typeErr.Value)
 	}
 	msg := err.Error()
+	if strings.HasPrefix(msg, Key+".") {
+		return err // an option's own decoder named it already
+	}
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		return fmt.Errorf("%s: unknown option %s (options: %s)", Key, f, strings.Join(optionNames(), ", "))
 	}

@@ -35,7 +35,8 @@ const (
 // provider fixture replayed (plugin/classify/testdata).
 func (r *Runner) Cases() []*Case {
 	cases := append(r.IdPCases(), UpstreamCases()...)
-	return append(cases, ReplayCases()...)
+	cases = append(cases, ReplayCases()...)
+	return append(cases, r.RepairCases()...)
 }
 
 func (r *Runner) gw(path string) string {

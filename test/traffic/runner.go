@@ -60,6 +60,9 @@ type Case struct {
 	// Only names the one IdP that can produce this case ("" for any):
 	// a run against another IdP leaves it out rather than skipping it.
 	Only IdP
+	// WantRepaired are the x-oauth-repaired tag values on a repair-enabled
+	// API, in order; nil: none.
+	WantRepaired []string
 
 	send func(ctx context.Context, client *http.Client, r *Runner) error
 }

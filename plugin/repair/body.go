@@ -1,0 +1,307 @@
+package repair
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"mime"
+	"net/url"
+	"strings"
+
+	"github.com/oauthcheck/oauthcheck/plugin/classify"
+)
+
+// decode undoes gzip or deflate, to at most max decoded bytes. ok is
+// false for an encoding it cannot undo, a body that does not decode
+// completely, or one that decodes past max (a compression bomb): such a
+// body is passed through.
+func decode(resp *classify.Response, max int) ([]byte, bool) {
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	if enc == "" || enc == "identity" || len(resp.Body) == 0 {
+		return resp.Body, len(resp.Body) <= max
+	}
+	var r io.Reader
+	switch enc {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(resp.Body))
+		if err != nil {
+			return nil, false
+		}
+		r = zr
+	case "deflate":
+		body := resp.Body
+		// RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
+		if len(body) >= 2 && body[0]&0x0f == 8 && (uint16(body[0])<<8|uint16(body[1]))%31 == 0 {
+			body = body[2:]
+		}
+		r = flate.NewReader(bytes.NewReader(body))
+	default:
+		return nil, false
+	}
+	out, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil || len(out) > max {
+		return nil, false
+	}
+	return out, true
+}
+
+// member is one top-level member of a JSON object: its key as sent and
+// its raw value.
+type member struct {
+	key   []byte // raw, without quotes
+	raw   []byte
+	sub   object // the members of an object value, when split
+	split bool
+}
+
+// object is a JSON object's members in order.
+type object []member
+
+// splitObject splits a JSON object into its members without decoding
+// values, so a rewrite keeps every other byte as sent. Anything but one
+// valid object (trailing bytes included) gives ok false.
+func splitObject(b []byte) (object, bool) {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	obj := make(object, 0, 8)
+	end := scan(b, i, 0, &obj)
+	if end < 0 || skipWS(b, end) != len(b) {
+		return nil, false
+	}
+	return obj, true
+}
+
+// members splits an object already known to be valid.
+func members(b []byte) object {
+	obj := make(object, 0, 8)
+	i := skipWS(b, 1)
+	for i < len(b) && b[i] != '}' {
+		kEnd := stringEnd(b, i)
+		key := b[i+1 : kEnd-1]
+		i = skipWS(b, kEnd)
+		i = skipWS(b, i+1) // ':'
+		vEnd := valueEnd(b, i)
+		obj = append(obj, member{key: key, raw: b[i:vEnd]})
+		i = skipWS(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+	}
+	return obj
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the closing quote of the string at i.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		for j < len(b) && plainByte[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			break
+		}
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index after the value at i (input already valid).
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = stringEnd(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t' {
+		j++
+	}
+	return j
+}
+
+func (o object) get(key string) ([]byte, bool) {
+	for _, m := range o {
+		if string(m.key) == key {
+			return m.raw, true
+		}
+	}
+	return nil, false
+}
+
+// str returns a member's value when it is a JSON string.
+func (o object) str(key string) (string, bool) {
+	raw, ok := o.get(key)
+	if !ok || len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// object returns a member's value when it is a JSON object.
+func (o object) object(key string) (object, bool) {
+	for _, m := range o {
+		if string(m.key) != key {
+			continue
+		}
+		switch {
+		case m.split:
+			return m.sub, true
+		case len(m.raw) > 0 && m.raw[0] == '{':
+			return members(m.raw), true // part of an object already checked
+		}
+		return nil, false
+	}
+	return nil, false
+}
+
+// field is one name and string value of a form or XML body.
+type field struct{ key, value string }
+
+// parseForm reads an application/x-www-form-urlencoded body, also when a
+// server labels it text/plain or text/html (GitHub, Apereo CAS, Deezer).
+func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
+	s := strings.TrimSpace(string(body))
+	if s == "" || !strings.Contains(s, "=") {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '{', '}', '\n':
+			return nil, false // markup or JSON, not a form
+		}
+	}
+	out := make([]field, 0, 8)
+	for rest := s; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, false
+		}
+		k, err1 := unescape(k)
+		v, err2 := unescape(v)
+		if err1 != nil || err2 != nil || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, false
+		}
+		if !hasField(out, k) {
+			out = append(out, field{k, v})
+		}
+	}
+	return out, len(out) > 0
+}
+
+// unescape undoes form encoding, without a copy when there is none.
+func unescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
+func hasField(fs []field, k string) bool {
+	for _, f := range fs {
+		if f.key == k {
+			return true
+		}
+	}
+	return false
+}
+
+// xmlNames maps the camelCase element names XML token services use to the
+// RFC 6749 §5.1 member names; other elements keep their names.
+var xmlNames = map[string]string{
+	"accessToken": "access_token", "tokenType": "token_type", "expiresIn": "expires_in",
+	"refreshToken": "refresh_token", "idToken": "id_token", "scope": "scope",
+}
+
+// parseXML reads a flat XML success body: one root element whose child
+// elements hold text.
+func parseXML(body []byte, resp *classify.Response) ([]field, bool) {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "application/xml" && mt != "text/xml" && !strings.HasSuffix(mt, "+xml") {
+		return nil, false
+	}
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	depth := 0
+	var out []field
+	var name string
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth > 2 {
+				return nil, false // nested structure: no single JSON form
+			}
+			name = t.Name.Local
+			text.Reset()
+		case xml.CharData:
+			if depth == 2 {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if depth == 2 {
+				k := name
+				if n, ok := xmlNames[k]; ok {
+					k = n
+				}
+				if !hasField(out, k) {
+					out = append(out, field{k, strings.TrimSpace(text.String())})
+				}
+			}
+			depth--
+		}
+	}
+	return out, len(out) > 0
+}
