@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
@@ -141,7 +142,10 @@ type Engine struct {
 	seed      maphash.Seed
 	table     table
 	sketch    sketch
-	api       entry // the API itself, for upstream_incident
+	// lastRelease is the latest end of any quarantine (unix seconds), so
+	// Check costs nothing while no one is quarantined.
+	lastRelease atomic.Int64
+	api         entry // the API itself, for upstream_incident
 }
 
 // New builds an engine, or says which setting is wrong.
@@ -236,13 +240,14 @@ func (e *Engine) userKey(u uint64) uint64 {
 	return h
 }
 
-// Observe feeds one classified response into the engine.
-func (e *Engine) Observe(ev *Event) Outcome {
-	var out Outcome
+// Observe feeds one classified response into the engine and writes what
+// it concluded into out (which it resets; passed in so the hot path copies
+// no firings).
+func (e *Engine) Observe(ev *Event, out *Outcome) {
+	out.Level, out.n, out.Quarantined = LevelLow, 0, false
 	d, counted := detectorFor(ev.Root, ev.Family, ev.PasswordGrant)
-	success := ev.Root == classify.OK
-	if !counted && !success {
-		return out
+	if !counted && ev.Root != classify.OK {
+		return
 	}
 	now := ev.At.Unix()
 	e.mu.Lock()
@@ -250,31 +255,34 @@ func (e *Engine) Observe(ev *Event) Outcome {
 	if counted && d == UpstreamIncident {
 		// The API is the subject; the distinct count is over client IPs.
 		sub := e.key(KindIP, ev.IP)
-		e.count(&e.api, d, now, sub, KindAPI, "", &out)
-		return out
+		e.count(&e.api, d, now, sub, KindAPI, "", out)
+		return
 	}
 	e.sketch.age(now)
 	spec := &Registry[d]
 	if ev.IP != "" {
-		e.subject(KindIP, e.key(KindIP, ev.IP), ev.IP, d, counted, spec, ev, now, &out)
+		e.subject(KindIP, e.key(KindIP, ev.IP), ev.IP, d, counted, spec, ev, now, out)
 	}
 	if ev.ClientID != "" {
-		e.subject(KindClient, e.key(KindClient, ev.ClientID), ev.ClientID, d, counted, spec, ev, now, &out)
+		e.subject(KindClient, e.key(KindClient, ev.ClientID), ev.ClientID, d, counted, spec, ev, now, out)
 	}
 	if ev.KeyFingerprint != "" {
-		e.subject(KindKey, e.key(KindKey, ev.KeyFingerprint), ev.KeyFingerprint, d, counted, spec, ev, now, &out)
+		e.subject(KindKey, e.key(KindKey, ev.KeyFingerprint), ev.KeyFingerprint, d, counted, spec, ev, now, out)
 	}
 	if ev.UserHash != 0 {
-		e.subject(KindUser, e.userKey(ev.UserHash), "", d, counted, spec, ev, now, &out)
+		e.subject(KindUser, e.userKey(ev.UserHash), "", d, counted, spec, ev, now, out)
 	}
-	return out
 }
 
 func (e *Engine) subject(k Kind, key uint64, name string, d Detector, counted bool, spec *Spec, ev *Event, now int64, out *Outcome) {
 	if !counted {
 		// A success only marks subjects already tracked, or fills a free
 		// slot: successes must not evict the attack state.
-		if s := e.table.find(key, now, false, 0); s != nil {
+		s := e.table.lookup(key)
+		if s == nil {
+			s = e.table.admit(key, now, false, 0)
+		}
+		if s != nil {
 			s.lastSeen = uint32(now)
 			if s.successes < math.MaxUint16 {
 				s.successes++
@@ -285,10 +293,14 @@ func (e *Engine) subject(k Kind, key uint64, name string, d Detector, counted bo
 	if !spec.Counts.Has(k) {
 		return
 	}
-	est := e.sketch.add(key)
-	s := e.table.find(key, now, true, est)
+	s := e.table.lookup(key)
+	est := 0
 	if s == nil {
-		return // not admitted yet; the sketch remembers it
+		// Only newcomers are counted in the sketch: it decides admission.
+		est = e.sketch.add(key)
+		if s = e.table.admit(key, now, true, est); s == nil {
+			return // not admitted yet; the sketch remembers it
+		}
 	}
 	fresh := s.lastSeen == 0
 	s.lastSeen = uint32(now)
@@ -318,7 +330,7 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 	win := e.windowSec[d]
 	w := uint32(now) / win
 	t := &e.spec[d]
-	c.roll(w, float32(math.Max(float64(t.Floor), t.Factor*float64(c.baseline))))
+	c.roll(w, float32(math.Max(float64(t.Floor), t.Factor*float64(c.baseline))), s.successes > 0)
 	if distinct != 0 || d == UpstreamIncident || d == RedirectProbing {
 		if distinct != 0 {
 			c.bits |= 1 << (distinct >> 58)
@@ -364,6 +376,9 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 }
 
 func (e *Engine) decay(s *entry, now int64) {
+	if uint32(now) <= s.riskAt {
+		return // a late event: the score is already newer
+	}
 	if s.riskAt != 0 && s.risk > 0 {
 		dt := float64(uint32(now) - s.riskAt)
 		s.risk *= float32(math.Exp2(-dt / e.halfLife))
@@ -403,6 +418,9 @@ func (e *Engine) quarantine(s *entry, d Detector, k Kind, now int64, out *Outcom
 		s.offences++
 	}
 	s.quarantineUntil = uint32(now + int64(wait/time.Second))
+	if int64(s.quarantineUntil) > e.lastRelease.Load() {
+		e.lastRelease.Store(int64(s.quarantineUntil)) // writers hold e.mu
+	}
 	s.quarantinedBy = d
 	out.Quarantined = true
 	out.Block = Block{Detector: d, Kind: k, Until: time.Unix(int64(s.quarantineUntil), 0), RetryAfter: wait}
@@ -434,11 +452,11 @@ func (e *Engine) allowed(k Kind, name string) bool {
 // Check says whether the subject is quarantined at now. It never creates
 // state, so unknown subjects cost one lookup.
 func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
-	if subject == "" {
+	t := now.Unix()
+	if subject == "" || t >= e.lastRelease.Load() {
 		return Block{}, false
 	}
 	key := e.key(k, subject)
-	t := now.Unix()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.table.lookup(key)

@@ -36,7 +36,8 @@ func feed(e *Engine, n int, start time.Time, d time.Duration, mk func(i int, at 
 	firstFire = -1
 	for i := 0; i < n; i++ {
 		at := start.Add(time.Duration(int64(d) * int64(i) / int64(n)))
-		out := e.Observe(mk(i, at))
+		var out Outcome
+		e.Observe(mk(i, at), &out)
 		if out.n > 0 && firstFire < 0 {
 			firstFire = at.Sub(start)
 		}
@@ -143,14 +144,20 @@ func TestBelowFloorIsQuiet(t *testing.T) {
 }
 
 // A busy client whose normal failure rate is above the floor stays quiet:
-// the baseline learns it; a jump well past it fires.
+// the baseline learns it; a jump well past it fires. An attacker that only
+// fails never teaches its baseline.
 func TestBaselineKeepsBusyClientQuiet(t *testing.T) {
 	e := newEngine(t, Config{})
-	steady := func(i int, at time.Time) *Event { return failure(classify.InvalidGrant, "", "busy-app", at) }
+	steady := func(i int, at time.Time) *Event {
+		if i%10 != 0 { // nine successes per failure: a client that works
+			return &Event{ClientID: "busy-app", Root: classify.OK, Family: classify.FamilyOK, At: at}
+		}
+		return failure(classify.InvalidGrant, "", "busy-app", at)
+	}
 	start := t0
 	var warm []Firing
 	for m := 0; m < 30; m++ { // 30 minutes at 40/min, twice the floor
-		f, _, _ := feed(e, 40, start, time.Minute, steady)
+		f, _, _ := feed(e, 400, start, time.Minute, steady)
 		if m >= warmupWindows+1 {
 			warm = append(warm, f...)
 		}
@@ -159,12 +166,24 @@ func TestBaselineKeepsBusyClientQuiet(t *testing.T) {
 	if len(warm) > 0 {
 		t.Fatalf("steady rate fired after warm-up: %v", warm[0])
 	}
-	f, _, _ := feed(e, 400, start, time.Minute, steady)
+	f, _, _ := feed(e, 400, start, time.Minute, func(i int, at time.Time) *Event { return failure(classify.InvalidGrant, "", "busy-app", at) })
 	if len(f) == 0 {
 		t.Fatal("10x the baseline did not fire")
 	}
 	if f[0].Baseline < 30 || f[0].Threshold < 4*30 {
 		t.Errorf("firing %v: baseline should be near 40 and threshold 4x it", f[0])
+	}
+}
+
+func TestFailingOnlySubjectNeverLearns(t *testing.T) {
+	e := newEngine(t, Config{})
+	at := t0
+	for m := 0; m < 10; m++ {
+		f, _, _ := feed(e, 40, at, time.Minute, func(i int, at time.Time) *Event { return failure(classify.InvalidToken, "203.0.113.40", "", at) })
+		if len(f) == 0 || f[0].Threshold != 30 {
+			t.Fatalf("minute %d: steady attack at 40/min: firings %v, want one at the floor 30", m, f)
+		}
+		at = at.Add(time.Minute)
 	}
 }
 
@@ -269,7 +288,7 @@ func TestSecretRotationIsLabelledNotQuarantined(t *testing.T) {
 	pods := []string{"10.8.0.1", "10.8.0.2", "10.8.0.3"}
 	at := t0
 	for i := 0; i < 600; i++ {
-		e.Observe(&Event{IP: pods[i%3], ClientID: "billing", Root: classify.OK, Family: classify.FamilyOK, At: at})
+		e.Observe(&Event{IP: pods[i%3], ClientID: "billing", Root: classify.OK, Family: classify.FamilyOK, At: at}, &Outcome{})
 		at = at.Add(time.Second)
 	}
 	f, _, b := feed(e, 3000, at, 5*time.Minute, func(i int, at time.Time) *Event {

@@ -18,19 +18,22 @@ type counter struct {
 }
 
 // roll moves the counter to window w. A window that fired is folded into
-// the baseline only up to the threshold it crossed, so a steady busy rate
-// is learnt but an attack teaches the baseline slowly.
-func (c *counter) roll(w uint32, threshold float32) {
-	if c.window == w {
-		return
+// the baseline only for a subject with a success history (a busy client
+// whose normal failure rate is above the floor), and then only up to the
+// threshold it crossed; an attacker that only fails never teaches it.
+func (c *counter) roll(w uint32, threshold float32, established bool) {
+	if w <= c.window {
+		return // same window, or an event stamped a little late
 	}
-	if c.window != 0 && w > c.window {
+	if c.window != 0 {
 		gap := w - c.window
 		v := float32(c.cur)
 		if c.fired > 0 && v > threshold {
 			v = threshold
 		}
-		c.fold(v)
+		if c.fired == 0 || established {
+			c.fold(v)
+		}
 		for i := uint32(1); i < gap && i <= 64; i++ {
 			c.fold(0)
 		}
@@ -116,23 +119,22 @@ func (t *table) lookup(key uint64) *entry {
 // staleAfter: an entry unseen this long holds nothing a detector still uses.
 const staleAfter = 2 * 3600
 
-// find returns key's entry, or admits it. A success (failure false) only
-// takes an empty or stale slot. A failure evicts the least valuable entry
-// if the newcomer has been seen at least as often (the sketch estimate)
-// as the victim's current activity, TinyLFU style; quarantined entries go
-// last.
-func (t *table) find(key uint64, now int64, failure bool, est int) *entry {
+// admit makes room for key, which lookup did not find. A success
+// (failure false) only takes an empty or stale slot. A failure evicts the
+// least valuable entry if the newcomer has been seen at least as often
+// (the sketch estimate) as the victim's recent activity, TinyLFU style;
+// quarantined entries go last.
+func (t *table) admit(key uint64, now int64, failure bool, est int) *entry {
 	b := t.bucket(key)
-	victim := -1
-	var victimValue float64 = math.MaxFloat64
+	victim := 0
+	victimValue := math.MaxFloat64
 	for i := range b {
-		s := &b[i]
-		if s.key == key {
-			return s
-		}
-		v := value(s, now)
+		v := value(&b[i], now)
 		if v < victimValue {
 			victim, victimValue = i, v
+			if v == 0 {
+				break
+			}
 		}
 	}
 	if victimValue > 0 && (!failure || float64(est) < victimValue) {
@@ -182,8 +184,8 @@ func (s *sketch) init() {}
 
 func (s *sketch) age(now int64) {
 	epoch := now / sketchAge
-	if epoch == s.epoch {
-		return
+	if epoch <= s.epoch {
+		return // same minute, or a clock step back: keep counting
 	}
 	halvings := epoch - s.epoch
 	s.epoch = epoch
