@@ -63,6 +63,9 @@ type Config struct {
 	// client's refresh without rotation. Labels only; the verdict and root
 	// cause are unchanged. Off by default.
 	ObserveRisks bool `json:"observe_risks,omitempty"`
+
+	// Guard configures attack protection (guard.go). Default: observe.
+	Guard *Guard `json:"guard,omitempty"`
 }
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
@@ -102,7 +105,7 @@ func describeDecodeError(err error) error {
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("%s: unknown option %s (options: %s)", Key, f, strings.Join(optionNames(), ", "))
+		return fmt.Errorf("%s: unknown option %s (options: %s; guard options: %s)", Key, f, strings.Join(optionNames(), ", "), strings.Join(guardOptionNames(), ", "))
 	}
 	return fmt.Errorf("%s: %s", Key, strings.TrimPrefix(msg, "json: "))
 }
@@ -147,6 +150,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("%s.suppress_warnings[%d]: %q is an invalid-severity cause and cannot be suppressed", Key, i, code))
 		}
 	}
+	errs = append(errs, c.Guard.validate()...)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
