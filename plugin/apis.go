@@ -19,6 +19,8 @@ type apiState struct {
 	err  error // non-nil: the config was invalid and defaults are in use
 	// risks are the high audit findings on the definition, logged once.
 	risks []audit.Finding
+	// guard is the API's attack protection (guard_hooks.go).
+	guard *apiGuard
 }
 
 // apiCache maps a definition object (Tyk's, or the stand-in's) to its
@@ -85,6 +87,7 @@ func parseAPI(def interface{}) *apiState {
 		cfg = config.Config{}
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
+	st.guard = newAPIGuard(cfg)
 	st.risks = auditDefinition(def)
 	return st
 }

@@ -10,16 +10,19 @@ import (
 // OAuthCheckPre is the pre hook. It runs for every API, before
 // authentication, and removes client-supplied label headers so that no
 // client can forge an oauthcheck tag, even on requests Tyk later rejects.
-func OAuthCheckPre(_ http.ResponseWriter, r *http.Request) {
+// In guard enforce mode it answers a quarantined IP or client_id with 429.
+func OAuthCheckPre(w http.ResponseWriter, r *http.Request) {
 	defer recoverHook("pre", r, nil)
 	if r != nil {
 		stripLabels(r.Header)
+		guardCheckRequest(w, r, "pre")
 	}
 }
 
 // OAuthCheckAuth is the post_key_auth hook (Tyk runs it only on APIs with
-// authentication). It remembers who the caller is for labels and logs.
-func OAuthCheckAuth(_ http.ResponseWriter, r *http.Request) {
+// authentication). It remembers who the caller is for labels and logs, and
+// in guard enforce mode answers a quarantined key with 429.
+func OAuthCheckAuth(w http.ResponseWriter, r *http.Request) {
 	defer recoverHook("post_key_auth", r, nil)
 	if r == nil {
 		return
@@ -27,6 +30,7 @@ func OAuthCheckAuth(_ http.ResponseWriter, r *http.Request) {
 	if c, ok := sessionOf(r); ok {
 		*r = *r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 	}
+	guardCheckRequest(w, r, "post_key_auth")
 }
 
 // OAuthCheckResponse is the response hook. It classifies the upstream
@@ -98,6 +102,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		who.OAuthClientID = classify.PublicClientID(&req)
 	}
 	setLabels(r, result, who.OAuthClientID)
+	guardObserve(api, r, &req, &result, who)
 	logResult(api.id, &result, res.StatusCode, who)
 	if api.cfg.DebugHeader {
 		res.Header.Set(HeaderDebug, debugValue(&result))

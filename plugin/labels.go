@@ -23,7 +23,7 @@ const (
 	HeaderDebug = "X-Oauthcheck-Result"
 )
 
-var labelHeaders = [...]string{HeaderCause, HeaderVerdict, HeaderClient}
+var labelHeaders = [...]string{HeaderCause, HeaderVerdict, HeaderClient, HeaderRisk, HeaderAnomaly, HeaderAction}
 
 // stripLabels removes every label header a client could have sent, in any
 // spelling Go's server leaves un-canonicalised.

@@ -41,6 +41,9 @@ const (
 	numKinds
 )
 
+// NumKinds is the number of subject kinds.
+const NumKinds = int(numKinds)
+
 var kindNames = [numKinds]string{"ip", "client_id", "key", "user", "api"}
 
 func (k Kind) String() string {

@@ -467,6 +467,10 @@ func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 	return Block{Detector: s.quarantinedBy, Kind: k, Until: time.Unix(until, 0), RetryAfter: time.Duration(until-t) * time.Second}, true
 }
 
+// AnyQuarantined is false when no subject can be quarantined at now: the
+// request hooks' common case, one atomic load.
+func (e *Engine) AnyQuarantined(now time.Time) bool { return now.Unix() < e.lastRelease.Load() }
+
 // Risk returns the subject's current risk score and level.
 func (e *Engine) Risk(k Kind, subject string, now time.Time) (float64, Level) {
 	key := e.key(k, subject)
