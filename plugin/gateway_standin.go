@@ -80,12 +80,15 @@ func clientIP(r *http.Request) string {
 	if v, ok := r.Context().Value("remote_addr").(string); ok {
 		return v
 	}
-	if v := r.Header.Get("X-Real-Ip"); v != "" {
-		if ip := net.ParseIP(v); ip != nil {
+	// Direct map reads: net/http has canonicalised the names already, and
+	// Header.Get would canonicalise again on every call.
+	if v := r.Header["X-Real-Ip"]; len(v) > 0 && v[0] != "" {
+		if ip := net.ParseIP(v[0]); ip != nil {
 			return ip.String()
 		}
 	}
-	if fw := r.Header.Get("X-Forwarded-For"); fw != "" {
+	if v := r.Header["X-Forwarded-For"]; len(v) > 0 && v[0] != "" {
+		fw := v[0]
 		if i := strings.IndexByte(fw, ','); i >= 0 {
 			fw = fw[:i]
 		}

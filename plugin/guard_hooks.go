@@ -32,6 +32,10 @@ const (
 // kind one firing line, and per API one block line, in this period.
 const guardLogEvery = 10 * time.Second
 
+// riskValues are the label values per level, shared so that labelling
+// allocates nothing; nothing downstream modifies header slices.
+var riskValues = [...][]string{{guard.LevelLow.String()}, {guard.LevelMedium.String()}, {guard.LevelHigh.String()}}
+
 // guardNow is the clock; tests replace it.
 var guardNow = time.Now
 
@@ -102,7 +106,7 @@ func guardObserve(api *apiState, r *http.Request, req *classify.Request, result 
 		return
 	}
 	if out.Level > guard.LevelLow {
-		r.Header[HeaderRisk] = []string{out.Level.String()}
+		r.Header[HeaderRisk] = riskValues[out.Level]
 	}
 	if len(firings) > 0 {
 		names := make([]string, 0, len(firings))
@@ -195,7 +199,10 @@ func guardCheckRequest(w http.ResponseWriter, r *http.Request, hook string) bool
 	var blocked bool
 	switch hook {
 	case "pre":
-		if b, blocked = e.Check(guard.KindIP, clientIP(r), now); !blocked {
+		if e.AnyQuarantinedOf(guard.KindIP, now) {
+			b, blocked = e.Check(guard.KindIP, clientIP(r), now)
+		}
+		if !blocked && e.AnyQuarantinedOf(guard.KindClient, now) {
 			b, blocked = e.Check(guard.KindClient, requestClientID(r), now)
 		}
 	case "post_key_auth":

@@ -145,6 +145,8 @@ type Engine struct {
 	// lastRelease is the latest end of any quarantine (unix seconds), so
 	// Check costs nothing while no one is quarantined.
 	lastRelease atomic.Int64
+	// kindRelease is lastRelease per subject kind.
+	kindRelease [numKinds]atomic.Int64
 	api         entry // the API itself, for upstream_incident
 }
 
@@ -421,6 +423,9 @@ func (e *Engine) quarantine(s *entry, d Detector, k Kind, now int64, out *Outcom
 	if int64(s.quarantineUntil) > e.lastRelease.Load() {
 		e.lastRelease.Store(int64(s.quarantineUntil)) // writers hold e.mu
 	}
+	if int64(s.quarantineUntil) > e.kindRelease[k].Load() {
+		e.kindRelease[k].Store(int64(s.quarantineUntil))
+	}
 	s.quarantinedBy = d
 	out.Quarantined = true
 	out.Block = Block{Detector: d, Kind: k, Until: time.Unix(int64(s.quarantineUntil), 0), RetryAfter: wait}
@@ -453,7 +458,7 @@ func (e *Engine) allowed(k Kind, name string) bool {
 // state, so unknown subjects cost one lookup.
 func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 	t := now.Unix()
-	if subject == "" || t >= e.lastRelease.Load() {
+	if subject == "" || k >= numKinds || t >= e.kindRelease[k].Load() {
 		return Block{}, false
 	}
 	key := e.key(k, subject)
@@ -470,6 +475,11 @@ func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 // AnyQuarantined is false when no subject can be quarantined at now: the
 // request hooks' common case, one atomic load.
 func (e *Engine) AnyQuarantined(now time.Time) bool { return now.Unix() < e.lastRelease.Load() }
+
+// AnyQuarantinedOf is AnyQuarantined for one subject kind.
+func (e *Engine) AnyQuarantinedOf(k Kind, now time.Time) bool {
+	return k < numKinds && now.Unix() < e.kindRelease[k].Load()
+}
 
 // Risk returns the subject's current risk score and level.
 func (e *Engine) Risk(k Kind, subject string, now time.Time) (float64, Level) {
