@@ -36,6 +36,10 @@ type Guard struct {
 	QuarantineBaseSeconds      int `json:"quarantine_base_seconds,omitempty"`
 	QuarantineIncrementSeconds int `json:"quarantine_increment_seconds,omitempty"`
 	QuarantineMaxSeconds       int `json:"quarantine_max_seconds,omitempty"`
+	// QuarantineClients lets grant_replay, redirect_probing and
+	// scope_probing quarantine client_ids too. Off: anyone can send a
+	// public client's id, so blocking it would hand attackers a switch.
+	QuarantineClients bool `json:"quarantine_clients,omitempty"`
 	// MemoryBytes caps the guard's state for this API.
 	MemoryBytes int `json:"memory_bytes,omitempty"`
 	// WebhookURL receives one JSON event per firing (not yet sent: see README).
@@ -80,6 +84,7 @@ func (c Config) GuardConfig() guard.Config {
 	g.QuarantineIncrement = time.Duration(c.Guard.QuarantineIncrementSeconds) * time.Second
 	g.QuarantineMax = time.Duration(c.Guard.QuarantineMaxSeconds) * time.Second
 	g.MemoryBytes = c.Guard.MemoryBytes
+	g.QuarantineClients = c.Guard.QuarantineClients
 	return g
 }
 

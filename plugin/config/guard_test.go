@@ -15,7 +15,7 @@ func TestGuardValid(t *testing.T) {
 		"mode": "enforce", "allow_cidrs": ["10.0.0.0/8", "2001:db8::1/32"], "allow_clients": ["ci-bot"],
 		"thresholds": {"token_guessing": {"floor": 50, "factor": 3, "window_seconds": 30}},
 		"quarantine_base_seconds": 30, "quarantine_increment_seconds": 60, "quarantine_max_seconds": 600,
-		"memory_bytes": 1048576, "webhook_url": "https://hooks.example.com/oauth", "redis_addr": "redis:6379"}}}`))
+		"memory_bytes": 1048576, "quarantine_clients": true, "webhook_url": "https://hooks.example.com/oauth", "redis_addr": "redis:6379"}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +29,9 @@ func TestGuardValid(t *testing.T) {
 	}
 	if len(g.AllowCIDRs) != 2 || g.AllowCIDRs[1].String() != "2001:db8::/32" || g.AllowClients[0] != "ci-bot" {
 		t.Errorf("allowlists %v %v", g.AllowCIDRs, g.AllowClients)
+	}
+	if !g.QuarantineClients {
+		t.Error("quarantine_clients not passed on")
 	}
 	if g.QuarantineBase != 30*time.Second || g.QuarantineIncrement != time.Minute || g.QuarantineMax != 10*time.Minute || g.MemoryBytes != 1<<20 {
 		t.Errorf("quarantine/memory %+v", g)

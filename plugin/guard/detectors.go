@@ -82,10 +82,13 @@ type Spec struct {
 	Doc      string // one line: what a firing means
 	// Counts are the subject kinds counted per.
 	Counts Kinds
-	// Enforces are the kinds a firing may quarantine. A client_id is not
-	// quarantined for credential stuffing because anyone can send a
-	// victim's client_id with a wrong secret.
+	// Enforces are the kinds a firing may quarantine. client_ids are not
+	// among them by default: anyone can send a public client's id, or a
+	// confidential one's with a wrong secret, and so get it blocked.
 	Enforces Kinds
+	// ClientOptIn: with Config.QuarantineClients the detector also
+	// quarantines client_ids.
+	ClientOptIn bool
 	// SpareEstablished keeps subjects with a success history (a client
 	// rotating its secret) at medium risk for this detector.
 	SpareEstablished bool
@@ -97,27 +100,27 @@ type Spec struct {
 var Registry = [NumDetectors]Spec{
 	{CredentialStuffing, "credential_stuffing",
 		"Bursts of invalid_client per client_id or IP, and failed password grants from one IP across usernames or for one username across IPs.",
-		kinds(KindIP, KindClient, KindKey, KindUser), kinds(KindIP, KindKey), true,
+		kinds(KindIP, KindClient, KindKey, KindUser), kinds(KindIP, KindKey), false, true,
 		Thresholds{Floor: 20, Factor: 4, Window: time.Minute}},
 	{GrantReplay, "grant_replay",
 		"Bursts of invalid_grant per client_id, IP or key: guessed or replayed codes and refresh tokens.",
-		kinds(KindIP, KindClient, KindKey), kinds(KindIP, KindKey, KindClient), false,
+		kinds(KindIP, KindClient, KindKey), kinds(KindIP, KindKey), true, false,
 		Thresholds{Floor: 20, Factor: 4, Window: time.Minute}},
 	{RedirectProbing, "redirect_probing",
 		"redirect_uri_mismatch from one client_id or IP with many distinct redirect URIs (counted distinct).",
-		kinds(KindIP, KindClient), kinds(KindIP), false,
+		kinds(KindIP, KindClient), kinds(KindIP), true, false,
 		Thresholds{Floor: 6, Factor: 3, Window: time.Minute}},
 	{ScopeProbing, "scope_probing",
 		"Bursts of invalid_scope or insufficient_scope per client_id, IP or key.",
-		kinds(KindIP, KindClient, KindKey), kinds(KindIP, KindKey), false,
+		kinds(KindIP, KindClient, KindKey), kinds(KindIP, KindKey), true, false,
 		Thresholds{Floor: 15, Factor: 4, Window: time.Minute}},
 	{TokenGuessing, "token_guessing",
 		"Bursts of invalid_token or inactive_token at resource servers and introspection per IP or key.",
-		kinds(KindIP, KindKey), kinds(KindIP, KindKey), false,
+		kinds(KindIP, KindKey), kinds(KindIP, KindKey), false, false,
 		Thresholds{Floor: 30, Factor: 4, Window: time.Minute}},
 	{UpstreamIncident, "upstream_incident",
 		"Server-family causes from many subjects at once: the upstream's fault, reported for the API, never enforced.",
-		kinds(KindAPI), 0, false,
+		kinds(KindAPI), 0, false, false,
 		Thresholds{Floor: 20, Factor: 4, Window: time.Minute}},
 }
 
@@ -137,6 +140,11 @@ func ByName(name string) (Detector, bool) {
 	}
 	return 0, false
 }
+
+// successShare: a subject that also succeeds fires only when its failures
+// in the window reach this share of its successes, so a client with heavy
+// traffic and a normal failure rate stays quiet from its first window.
+const successShare = 0.5
 
 // upstreamMinSubjects: an incident needs failures from this many distinct
 // IPs, so one client hammering a broken endpoint is not an incident.

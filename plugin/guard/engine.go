@@ -68,6 +68,9 @@ type Config struct {
 	// AllowCIDRs and AllowClients are never quarantined (still labelled).
 	AllowCIDRs   []netip.Prefix
 	AllowClients []string
+	// QuarantineClients lets the detectors marked ClientOptIn quarantine
+	// client_ids too (off: client_ids are labelled only).
+	QuarantineClients bool
 }
 
 // Event is one classified OAuth response. Strings are public identifiers;
@@ -138,6 +141,7 @@ type Engine struct {
 	qMax      time.Duration
 	halfLife  float64 // seconds
 	allowNets []netip.Prefix
+	clients   bool // Config.QuarantineClients
 	allowIDs  map[string]struct{}
 	seed      maphash.Seed
 	table     table
@@ -191,7 +195,7 @@ func New(c Config) (*Engine, error) {
 		errs = append(errs, fmt.Sprintf("quarantine max %s is shorter than quarantine base %s", e.qMax, e.qBase))
 	}
 	e.halfLife = orDefault(c.RiskHalfLife, DefaultRiskHalfLife).Seconds()
-	e.allowNets = c.AllowCIDRs
+	e.allowNets, e.clients = c.AllowCIDRs, c.QuarantineClients
 	if len(c.AllowClients) > 0 {
 		e.allowIDs = make(map[string]struct{}, len(c.AllowClients))
 		for _, id := range c.AllowClients {
@@ -289,6 +293,10 @@ func (e *Engine) subject(k Kind, key uint64, name string, d Detector, counted bo
 			if s.successes < math.MaxUint16 {
 				s.successes++
 			}
+			s.ok.roll(uint32(now)/successWindow, 0, true)
+			if s.ok.cur < math.MaxUint16 {
+				s.ok.cur++
+			}
 		}
 		return
 	}
@@ -348,6 +356,11 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 	frac := float64(uint32(now)%win) / float64(win)
 	est := float64(c.cur) + float64(c.prev)*(1-frac)
 	threshold := math.Max(float64(t.Floor), t.Factor*float64(c.baseline))
+	if s.successes > 0 {
+		s.ok.roll(uint32(now)/successWindow, 0, true)
+		okFrac := float64(uint32(now)%successWindow) / successWindow
+		threshold = math.Max(threshold, successShare*(float64(s.ok.cur)+float64(s.ok.prev)*(1-okFrac)))
+	}
 	// Fire at the threshold, then again at each doubling within a window.
 	need := threshold * float64(uint32(1)<<min(c.fired, 16))
 	if est < need {
@@ -372,7 +385,8 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 		score = math.Min(score, HighAt-1)
 	}
 	s.risk = float32(math.Min(math.Max(score, float64(s.risk)), maxRisk))
-	if s.risk >= HighAt && spec.Enforces.Has(k) && !e.allowed(k, name) && int64(s.quarantineUntil) <= now {
+	enforces := spec.Enforces.Has(k) || k == KindClient && e.clients && spec.ClientOptIn
+	if s.risk >= HighAt && enforces && !e.allowed(k, name) && int64(s.quarantineUntil) <= now {
 		e.quarantine(s, d, k, now, out)
 	}
 }

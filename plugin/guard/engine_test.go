@@ -360,3 +360,41 @@ func TestFiringsCarryNoUsername(t *testing.T) {
 		}
 	}
 }
+
+// A heavy client with a normal failure share is quiet from its first
+// window: its failures stay under half its successes.
+func TestSuccessShareKeepsHeavyClientQuiet(t *testing.T) {
+	e := newEngine(t, Config{})
+	f, _, _ := feed(e, 3000, t0, 2*time.Minute, func(i int, at time.Time) *Event {
+		if i%50 == 0 { // 2% invalid_grant: 30 a minute, above the floor of 20
+			return failure(classify.InvalidGrant, "", "heavy-app", at)
+		}
+		return &Event{ClientID: "heavy-app", Root: classify.OK, Family: classify.FamilyOK, At: at}
+	})
+	if len(f) > 0 {
+		t.Fatalf("heavy client fired: %v", f[0])
+	}
+}
+
+// client_ids are quarantined only with QuarantineClients, and never for
+// credential_stuffing.
+func TestQuarantineClientsIsOptIn(t *testing.T) {
+	replay := func(i int, at time.Time) *Event {
+		return failure(classify.InvalidGrant, fmt.Sprintf("192.0.2.%d", i%200), "public-spa", at)
+	}
+	stuff := func(i int, at time.Time) *Event {
+		return failure(classify.InvalidClient, fmt.Sprintf("192.0.2.%d", i%200), "public-spa", at)
+	}
+	for _, tc := range []struct {
+		opt  bool
+		mk   func(int, time.Time) *Event
+		want bool
+	}{{false, replay, false}, {true, replay, true}, {true, stuff, false}} {
+		e := newEngine(t, Config{QuarantineClients: tc.opt})
+		feed(e, 200, t0, 30*time.Second, tc.mk)
+		_, got := e.Check(KindClient, "public-spa", t0.Add(31*time.Second))
+		if got != tc.want {
+			t.Errorf("QuarantineClients %v: client quarantined %v, want %v", tc.opt, got, tc.want)
+		}
+	}
+}

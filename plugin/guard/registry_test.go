@@ -40,8 +40,16 @@ func TestRegistryCompleteAndUnique(t *testing.T) {
 	if Registry[UpstreamIncident].Enforces != 0 {
 		t.Error("upstream_incident must never enforce")
 	}
-	if Registry[CredentialStuffing].Enforces.Has(KindClient) {
-		t.Error("credential_stuffing must not quarantine client_ids: anyone can send a victim's client_id")
+	for _, s := range Registry {
+		if s.Enforces.Has(KindClient) {
+			t.Errorf("%s quarantines client_ids by default: anyone can send a victim's client_id", s.Name)
+		}
+		if s.ClientOptIn && !s.Counts.Has(KindClient) {
+			t.Errorf("%s opts client_ids in without counting them", s.Name)
+		}
+	}
+	if Registry[CredentialStuffing].ClientOptIn {
+		t.Error("credential_stuffing must never quarantine client_ids: a wrong secret is all it takes")
 	}
 }
 
@@ -80,6 +88,9 @@ func readmeRow(s Spec) string {
 	enf := strings.Join(enforces, ", ")
 	if enf == "" {
 		enf = "never"
+	}
+	if s.ClientOptIn {
+		enf += " (client_id with `guard.quarantine_clients`)"
 	}
 	return fmt.Sprintf("| `%s` | %s | %s | %d | %g | %s | %s |", s.Name, strings.Join(counts, ", "), enf,
 		s.Defaults.Floor, s.Defaults.Factor, s.Defaults.Window, s.Doc)

@@ -70,6 +70,7 @@ func linearCount(b uint64) int {
 type entry struct {
 	key             uint64
 	c               [NumDetectors]counter
+	ok              counter // successes, in windows of successWindow seconds
 	risk            float32
 	riskAt          uint32 // unix seconds
 	lastSeen        uint32 // unix seconds; 0: never (a fresh slot)
@@ -79,6 +80,9 @@ type entry struct {
 	offences        uint8
 	quarantinedBy   Detector
 }
+
+// successWindow is the window of the success counts, in seconds.
+const successWindow = 60
 
 const entrySize = int(unsafe.Sizeof(entry{}))
 
