@@ -1,5 +1,5 @@
 # oauthcheck: the commands the README names.
-.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot simulate
 
 # The test command: root module and test module, plain and under -race.
 # The test module builds the plugin .so and loads it as Tyk does.
@@ -55,3 +55,10 @@ report-screenshot:
 	go run ./cmd/oauthcheck report --html out/report.html plugin/report/testdata/harness/pump-stdout.log >/dev/null
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1800 \
 		--screenshot=docs/report-html.png file://$(CURDIR)/out/report.html
+
+# Attack protection: a simulated day of traffic with injected attacks
+# (docs/attack-protection.md). SIMULATE_BENIGN benign requests, default 10M;
+# make test runs a 1M-request version (test/simulate).
+SIMULATE_BENIGN ?= 10000000
+simulate:
+	cd test && go run ./cmd/simulate -benign $(SIMULATE_BENIGN)

@@ -282,8 +282,8 @@ func (e *Engine) Observe(ev *Event, out *Outcome) {
 
 func (e *Engine) subject(k Kind, key uint64, name string, d Detector, counted bool, spec *Spec, ev *Event, now int64, out *Outcome) {
 	if !counted {
-		// A success only marks subjects already tracked, or fills a free
-		// slot: successes must not evict the attack state.
+		// A success marks a tracked subject, or takes a quiet slot:
+		// successes never evict the state of a subject that failed lately.
 		s := e.table.lookup(key)
 		if s == nil {
 			s = e.table.admit(key, now, false, 0)

@@ -124,7 +124,7 @@ func (t *table) lookup(key uint64) *entry {
 const staleAfter = 2 * 3600
 
 // admit makes room for key, which lookup did not find. A success
-// (failure false) only takes an empty or stale slot. A failure evicts the
+// (failure false) only takes an empty, stale or quiet slot. A failure evicts the
 // least valuable entry if the newcomer has been seen at least as often
 // (the sketch estimate) as the victim's recent activity, TinyLFU style;
 // quarantined entries go last.
@@ -141,12 +141,17 @@ func (t *table) admit(key uint64, now int64, failure bool, est int) *entry {
 			}
 		}
 	}
-	if victimValue > 0 && (!failure || float64(est) < victimValue) {
+	// A success may replace only a quiet entry (no failures lately); a
+	// failure also one less active than the newcomer.
+	if victimValue > quietValue && (!failure || float64(est) < victimValue) {
 		return nil
 	}
 	b[victim] = entry{key: key}
 	return &b[victim]
 }
+
+// quietValue is the value of an entry seen lately with no failures.
+const quietValue = 0.5
 
 // value ranks an entry for eviction: 0 for empty or stale ones, else its
 // recent failures, with risk and quarantine weighing far more.
@@ -165,7 +170,7 @@ func value(s *entry, now int64) float64 {
 		v += float64(s.c[i].cur) + float64(s.c[i].prev)/2
 	}
 	if v == 0 {
-		v = 0.5 // seen recently but quiet: cheap to evict, not free
+		v = quietValue // seen recently but quiet: cheap to evict, not free
 	}
 	return v
 }
