@@ -56,10 +56,15 @@ type apiGuard struct {
 	// lastBlockLog and blocksSince rate-limit the block lines.
 	lastBlockLog atomic.Int64
 	blocksSince  atomic.Int64
+	hook         *webhook // nil: no webhook_url
 }
 
 func newAPIGuard(cfg config.Config) *apiGuard {
-	return &apiGuard{mode: cfg.GuardMode(), cfg: cfg.GuardConfig()}
+	g := &apiGuard{mode: cfg.GuardMode(), cfg: cfg.GuardConfig()}
+	if cfg.Guard != nil && g.mode != config.GuardOff {
+		g.hook = webhookFor(cfg.Guard.WebhookURL)
+	}
+	return g
 }
 
 func (g *apiGuard) get(apiID string) *guard.Engine {
@@ -118,6 +123,29 @@ func guardObserve(api *apiState, r *http.Request, req *classify.Request, result 
 		}
 		r.Header[HeaderAnomaly] = names
 	}
+	if out.Quarantined && api.guard.hook != nil {
+		b := out.Block
+		api.guard.hook.send(&webhookEvent{Event: "OAuthQuarantine", Message: "oauthcheck quarantined a " + b.Kind.String() + " for " + b.Detector.String(),
+			APIID: api.id, Detector: b.Detector.String(), SubjectKind: b.Kind.String(), Subject: publicSubject(&ev, b.Kind),
+			Risk: guard.LevelHigh.String(), RetryAfter: int64(b.RetryAfter / time.Second), Mode: api.guard.mode})
+	}
+}
+
+// publicSubject is the event's identifier of kind k, if it is label-safe.
+func publicSubject(ev *guard.Event, k guard.Kind) string {
+	s := ""
+	switch k {
+	case guard.KindIP:
+		s = ev.IP
+	case guard.KindClient:
+		s = ev.ClientID
+	case guard.KindKey:
+		s = ev.KeyFingerprint
+	}
+	if !classify.LabelSafe(s) {
+		return ""
+	}
+	return s
 }
 
 func containsString(list []string, s string) bool {
@@ -172,8 +200,18 @@ func (g *apiGuard) logFiring(apiID string, f *guard.Firing, level guard.Level) {
 		"risk": level.String(), "mode": g.mode}
 	if classify.LabelSafe(f.Subject) {
 		fields["subject"] = f.Subject // public identifiers only: IP, client_id, key fingerprint, username hash
+	} else {
+		safe := *f
+		safe.Subject = "(not label-safe)" // a hostile client_id must not reach the message either
+		f = &safe
 	}
 	gatewayLogger().WithFields(fields).Warn("oauthcheck: anomaly: " + f.String())
+	if g.hook != nil {
+		subject, _ := fields["subject"].(string)
+		g.hook.send(&webhookEvent{Event: "OAuthAnomaly", Message: "oauthcheck: " + f.String(), APIID: apiID,
+			Detector: f.Detector.String(), SubjectKind: f.Kind.String(), Subject: subject, WindowCount: f.Current,
+			Baseline: f.Baseline, Threshold: f.Threshold, Risk: level.String(), Mode: g.mode})
+	}
 }
 
 func allowLog(last *atomic.Int64) bool {
