@@ -87,7 +87,7 @@ func parseAPI(def interface{}) *apiState {
 		cfg = config.Config{}
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
-	st.guard = newAPIGuard(cfg)
+	st.guard = newAPIGuard(id, cfg)
 	st.risks = auditDefinition(def)
 	return st
 }

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,12 +58,26 @@ type apiGuard struct {
 	lastBlockLog atomic.Int64
 	blocksSince  atomic.Int64
 	hook         *webhook // nil: no webhook_url
+	src          *config.Guard
 }
 
-func newAPIGuard(cfg config.Config) *apiGuard {
-	g := &apiGuard{mode: cfg.GuardMode(), cfg: cfg.GuardConfig()}
+// guards keeps each API's guard across hot reloads (Tyk reloads every API
+// when any changes), so counts and quarantines survive while the API's
+// guard config stays the same.
+var guards sync.Map // api id → *apiGuard
+
+func newAPIGuard(apiID string, cfg config.Config) *apiGuard {
+	if apiID != "" {
+		if old, ok := guards.Load(apiID); ok && reflect.DeepEqual(old.(*apiGuard).src, cfg.Guard) {
+			return old.(*apiGuard)
+		}
+	}
+	g := &apiGuard{mode: cfg.GuardMode(), cfg: cfg.GuardConfig(), src: cfg.Guard}
 	if cfg.Guard != nil && g.mode != config.GuardOff {
 		g.hook = webhookFor(cfg.Guard.WebhookURL)
+	}
+	if apiID != "" {
+		guards.Store(apiID, g)
 	}
 	return g
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,12 @@ func fakeClock(t *testing.T) *time.Time {
 	return &now
 }
 
+// guardSeq keeps API ids apart across -count runs: guards outlive
+// definitions (hot reloads), so a reused id would carry state over.
+var guardSeq atomic.Int64
+
 func guardAPI(id, mode string) *standin.APIDefinition {
+	id += "-" + strconv.FormatInt(guardSeq.Add(1), 10)
 	return &standin.APIDefinition{APIID: id, ConfigData: map[string]interface{}{
 		"oauthcheck": map[string]interface{}{"guard": map[string]interface{}{"mode": mode}}}}
 }
@@ -106,7 +112,7 @@ func TestGuardEnforceBlocksAttackerNotInnocent(t *testing.T) {
 func TestGuardObserveLabelsNeverBlocks(t *testing.T) {
 	captureLogs(t)
 	now := fakeClock(t)
-	for _, def := range []*standin.APIDefinition{guardAPI("guard-observe", "observe"), {APIID: "guard-default"}} {
+	for _, def := range []*standin.APIDefinition{guardAPI("guard-observe", "observe"), {APIID: "guard-default-" + strconv.FormatInt(guardSeq.Add(1), 10)}} {
 		var anomaly []string
 		for i := 0; i < 60; i++ {
 			*now = now.Add(200 * time.Millisecond)
@@ -212,5 +218,29 @@ func TestPreStripsForgedGuardLabels(t *testing.T) {
 		if strings.HasPrefix(strings.ToLower(k), "x-oauth-") {
 			t.Errorf("forged %s survived", k)
 		}
+	}
+}
+
+// A hot reload (a new definition object, same API id and guard config)
+// keeps the quarantine; a changed guard config starts afresh.
+func TestGuardSurvivesHotReload(t *testing.T) {
+	captureLogs(t)
+	now := fakeClock(t)
+	def := guardAPI("guard-reload", "enforce")
+	for i := 0; i < 60; i++ {
+		*now = now.Add(200 * time.Millisecond)
+		failToken(def, "203.0.113.70", guardReplayBody, `{"error":"invalid_grant"}`, 400)
+	}
+	if w, _ := preFrom(def, "203.0.113.70"); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("not quarantined before the reload: %d", w.Code)
+	}
+	reloaded := &standin.APIDefinition{APIID: def.APIID, ConfigData: def.ConfigData}
+	if w, _ := preFrom(reloaded, "203.0.113.70"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("quarantine lost on a reload with the same config: %d", w.Code)
+	}
+	changed := &standin.APIDefinition{APIID: def.APIID, ConfigData: map[string]interface{}{
+		"oauthcheck": map[string]interface{}{"guard": map[string]interface{}{"mode": "enforce", "quarantine_max_seconds": 300}}}}
+	if w, _ := preFrom(changed, "203.0.113.70"); w.Code != http.StatusOK {
+		t.Errorf("a changed guard config kept the old state: %d", w.Code)
 	}
 }

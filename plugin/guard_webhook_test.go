@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestGuardWebhookSendsFiringAndQuarantine(t *testing.T) {
 	logs := captureLogs(t)
 	now := fakeClock(t)
 	url, got := webhookServer(t, http.StatusOK)
-	def := &standin.APIDefinition{APIID: "guard-webhook", ConfigData: map[string]interface{}{
+	def := &standin.APIDefinition{APIID: "guard-webhook-" + strconv.FormatInt(guardSeq.Add(1), 10), ConfigData: map[string]interface{}{
 		"oauthcheck": map[string]interface{}{"guard": map[string]interface{}{"mode": "enforce", "webhook_url": url}}}}
 	for i := 0; i < 60; i++ {
 		*now = now.Add(200 * time.Millisecond)
@@ -57,7 +58,7 @@ func TestGuardWebhookSendsFiringAndQuarantine(t *testing.T) {
 		seen[m["event"].(string)] = m
 	}
 	a := seen["OAuthAnomaly"]
-	if a["api_id"] != "guard-webhook" || a["detector"] != "grant_replay" || a["message"] == "" || a["threshold"].(float64) != 20 {
+	if a["api_id"] != def.APIID || a["detector"] != "grant_replay" || a["message"] == "" || a["threshold"].(float64) != 20 {
 		t.Errorf("anomaly event %v", a)
 	}
 	q := seen["OAuthQuarantine"]

@@ -483,7 +483,10 @@ func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 		return Block{}, false
 	}
 	until := int64(s.quarantineUntil)
-	return Block{Detector: s.quarantinedBy, Kind: k, Until: time.Unix(until, 0), RetryAfter: time.Duration(until-t) * time.Second}, true
+	// A request stamped before the quarantine began (clocks of concurrent
+	// requests differ) still waits no longer than the max.
+	wait := min(time.Duration(until-t)*time.Second, e.qMax)
+	return Block{Detector: s.quarantinedBy, Kind: k, Until: time.Unix(until, 0), RetryAfter: wait}, true
 }
 
 // AnyQuarantined is false when no subject can be quarantined at now: the
