@@ -1,5 +1,5 @@
 # oauthcheck: the commands the README names.
-.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot hydra hydra-up hydra-down
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot hydra hydra-up hydra-down simulate
 
 # The test command: root module and test module, plain and under -race.
 # The test module builds the plugin .so and loads it as Tyk does.
@@ -74,3 +74,10 @@ hydra-up: hydra
 
 hydra-down:
 	cd test && go run ./cmd/hydra-demo down
+
+# Attack protection: a simulated day of traffic with injected attacks
+# (docs/attack-protection.md). SIMULATE_BENIGN benign requests, default 10M;
+# make test runs a 1M-request version (test/simulate).
+SIMULATE_BENIGN ?= 10000000
+simulate:
+	cd test && go run ./cmd/simulate -benign $(SIMULATE_BENIGN)

@@ -31,6 +31,8 @@ type apiState struct {
 	// upstreamLogged is the last failure logged, so an outage gives one
 	// line per backoff window, not one per request.
 	upstreamLogged atomic.Pointer[upstreamauth.Failure]
+	// guard is the API's attack protection (guard_hooks.go).
+	guard *apiGuard
 }
 
 // apiCache maps a definition object (Tyk's, or the stand-in's) to its
@@ -100,6 +102,7 @@ func parseAPI(def interface{}) *apiState {
 		cfg = config.Config{}
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
+	st.guard = newAPIGuard(id, cfg)
 	st.risks = auditDefinition(def)
 	if raw, ok := data[config.Key].(map[string]interface{}); ok && raw["upstream_auth"] != nil {
 		st.upstreamWanted = true

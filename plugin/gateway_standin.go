@@ -6,7 +6,9 @@ package main
 // the contract of gateway_tyk.go: same functions, same meaning.
 
 import (
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
@@ -69,6 +71,33 @@ func sessionOf(r *http.Request) (caller, bool) {
 		c.KeyFingerprint = fingerprint(s.KeyHash)
 	}
 	return c, true
+}
+
+// clientIP is the client's IP as Tyk's request.RealIP takes it (v5.8.0
+// request/real_ip.go): the remote_addr context value, X-Real-IP, the first
+// X-Forwarded-For entry, then RemoteAddr.
+func clientIP(r *http.Request) string {
+	if v, ok := r.Context().Value("remote_addr").(string); ok {
+		return v
+	}
+	// Direct map reads: net/http has canonicalised the names already, and
+	// Header.Get would canonicalise again on every call.
+	if v := r.Header["X-Real-Ip"]; len(v) > 0 && v[0] != "" {
+		if ip := net.ParseIP(v[0]); ip != nil {
+			return ip.String()
+		}
+	}
+	if v := r.Header["X-Forwarded-For"]; len(v) > 0 && v[0] != "" {
+		fw := v[0]
+		if i := strings.IndexByte(fw, ','); i >= 0 {
+			fw = fw[:i]
+		}
+		if ip := net.ParseIP(fw); ip != nil {
+			return ip.String()
+		}
+	}
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return host
 }
 
 // OAuthCheckAnalytics is the analytics plugin function (classic

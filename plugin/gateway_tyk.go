@@ -18,6 +18,7 @@ import (
 	"github.com/TykTechnologies/tyk/apidef/oas"
 	"github.com/TykTechnologies/tyk/ctx"
 	tyklog "github.com/TykTechnologies/tyk/log"
+	"github.com/TykTechnologies/tyk/request"
 )
 
 // gatewayLogger is Tyk's own logger, so level and format follow tyk.conf.
@@ -92,6 +93,11 @@ func sessionOf(r *http.Request) (caller, bool) {
 	}
 	return c, true
 }
+
+// clientIP is the client's IP exactly as Tyk takes it, honouring its
+// trusted-proxy setting (http_server_options.xff_depth from v5.14.0):
+// request.RealIP has this signature at v5.8.0, v5.8.15 and v5.14.0.
+func clientIP(r *http.Request) string { return request.RealIP(r) }
 
 // OAuthCheckAnalytics is the analytics plugin function (classic
 // analytics_plugin.func_name, OAS trafficLogs.plugins[].functionName),

@@ -11,16 +11,19 @@ import (
 // OAuthCheckPre is the pre hook. It runs for every API, before
 // authentication, and removes client-supplied label headers so that no
 // client can forge an oauthcheck tag, even on requests Tyk later rejects.
-func OAuthCheckPre(_ http.ResponseWriter, r *http.Request) {
+// In guard enforce mode it answers a quarantined IP or client_id with 429.
+func OAuthCheckPre(w http.ResponseWriter, r *http.Request) {
 	defer recoverHook("pre", r, nil)
 	if r != nil {
 		stripLabels(r.Header)
+		guardCheckRequest(w, r, "pre")
 	}
 }
 
 // OAuthCheckAuth is the post_key_auth hook (Tyk runs it only on APIs with
-// authentication). It remembers who the caller is for labels and logs,
-// and puts the gateway's upstream token on the request (upstream_auth).
+// authentication). It remembers who the caller is for labels and logs, in
+// guard enforce mode answers a quarantined key with 429, and otherwise puts
+// the gateway's upstream token on the request (upstream_auth).
 func OAuthCheckAuth(w http.ResponseWriter, r *http.Request) {
 	defer recoverHook("post_key_auth", r, nil)
 	if r == nil {
@@ -28,6 +31,9 @@ func OAuthCheckAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, ok := sessionOf(r); ok {
 		*r = *r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+	}
+	if guardCheckRequest(w, r, "post_key_auth") {
+		return // answered 429: no upstream token is fetched for a blocked caller
 	}
 	if w != nil {
 		applyUpstreamAuth(w, r)
@@ -112,6 +118,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	}
 	setLabels(r, result, who.OAuthClientID)
 	setRepairLabels(r, &plan)
+	guardObserve(api, r, &req, &result, who)
 	logResult(api.id, &result, upstreamStatus, who, repairedField(&plan))
 	if api.cfg.DebugHeader {
 		res.Header.Set(HeaderDebug, debugValue(&result))

@@ -23,12 +23,18 @@ const (
 	HeaderDebug = "X-Oauthcheck-Result"
 )
 
-var labelHeaders = [...]string{HeaderCause, HeaderVerdict, HeaderClient, HeaderRepaired}
+// labelPrefix starts every label header name.
+const labelPrefix = "X-Oauth"
+
+var labelHeaders = [...]string{HeaderCause, HeaderVerdict, HeaderClient, HeaderRepaired, HeaderRisk, HeaderAnomaly, HeaderAction}
 
 // stripLabels removes every label header a client could have sent, in any
 // spelling Go's server leaves un-canonicalised.
 func stripLabels(h http.Header) {
 	for k := range h {
+		if len(k) < len(labelPrefix) || !strings.EqualFold(k[:len(labelPrefix)], labelPrefix) {
+			continue // most headers: one comparison, not one per label
+		}
 		for _, name := range labelHeaders {
 			if len(k) == len(name) && strings.EqualFold(k, name) {
 				delete(h, k)

@@ -74,6 +74,9 @@ type Config struct {
 	// revocation answers into their one standard form: false (default),
 	// true for every kind, or a list of kinds (docs/repair.md).
 	Repair RepairSetting `json:"repair"`
+
+	// Guard configures attack protection (guard.go). Default: observe.
+	Guard *Guard `json:"guard,omitempty"`
 }
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
@@ -117,7 +120,7 @@ func describeDecodeError(err error) error {
 		return err // an option's own decoder named it already
 	}
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("%s: unknown option %s (options: %s)", Key, f, strings.Join(optionNames(), ", "))
+		return fmt.Errorf("%s: unknown option %s (options: %s; guard options: %s)", Key, f, strings.Join(optionNames(), ", "), strings.Join(guardOptionNames(), ", "))
 	}
 	return fmt.Errorf("%s: %s", Key, strings.TrimPrefix(msg, "json: "))
 }
@@ -167,6 +170,7 @@ func (c Config) Validate() error {
 			errs = append(errs, err.Error())
 		}
 	}
+	errs = append(errs, c.Guard.validate()...)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}

@@ -266,6 +266,16 @@ func sessionOf(r *http.Request) (Session, bool) {
 // definition, call the hook; a panic goes to the error handler as 500, a
 // status of 400 or more to the error handler, a lower status ends the
 // request as a success.
+//
+// A status of 400 or more that the hook wrote itself reaches the client
+// exactly as written (status, headers, body): ProcessRequest returns it as
+// an error (v5.8.0 gateway/mw_go_plugin.go:256-260; v5.8.15 :257-258 and
+// :295-299; v5.14.0 :307-308 and :344-348), and the chain then calls
+// HandleError with writeResponse false for an API-level Go plugin (v5.8.0
+// gateway/middleware.go:177-182; v5.8.15 :183-188; v5.14.0 :192-197), so
+// the template is skipped (handler_error.go:95 / :96 / :103) and only the
+// analytics record is made, tags from tag_headers included
+// (handler_error.go:210 / :214 / :161). Hence write=false below.
 func (g *Gateway) requestHook(h func(http.ResponseWriter, *http.Request), w *clientWriter, r *http.Request) (rec Record, done bool) {
 	hw := &hookWriter{clientWriter: w}
 	panicked := func() (panicked bool) {
