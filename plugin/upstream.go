@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/plugin/upstreamauth"
 )
 
 // OAuthCheckPost is the post hook: Tyk runs it on every API, keyless ones
@@ -35,11 +37,57 @@ func applyUpstreamAuth(w http.ResponseWriter, r *http.Request) {
 		writeUpstreamAuthError(w, result, 0, "the API's upstream_auth config is invalid; see the gateway log")
 		return
 	}
+	if api.upstream.Introspects() && !introspectCaller(w, r, api) {
+		return
+	}
+	if !api.upstream.FetchesTokens() {
+		return
+	}
 	value, fail := api.upstream.Token(r.Context())
 	if fail == nil {
 		r.Header.Set(api.upstream.Header(), value)
 		return
 	}
+	upstreamAuthFailed(w, r, api, fail)
+}
+
+// introspectCaller checks the caller's Bearer token by introspection (RFC
+// 7662) and answers 401 for a missing or inactive one, 502 when the
+// introspection endpoint fails. It reports whether the request may go on.
+func introspectCaller(w http.ResponseWriter, r *http.Request, api *apiState) bool {
+	auth := r.Header.Get("Authorization")
+	if len(auth) < 7 || !strings.EqualFold(auth[:7], "bearer ") || strings.TrimSpace(auth[7:]) == "" {
+		// RFC 6750 §3.1: no error code when the request has no token.
+		setLabels(r, classify.NewResult(classify.EndpointResource, classify.MissingToken), "")
+		writeBearerChallenge(w, `Bearer realm="oauthcheck"`, "invalid_request", "an access token is required")
+		return false
+	}
+	active, fail := api.upstream.Introspect(r.Context(), strings.TrimSpace(auth[7:]))
+	if fail != nil {
+		upstreamAuthFailed(w, r, api, fail)
+		return false
+	}
+	if !active {
+		setLabels(r, classify.NewResult(classify.EndpointResource, classify.InvalidToken, classify.InactiveToken), "")
+		writeBearerChallenge(w, `Bearer realm="oauthcheck", error="invalid_token", error_description="the access token is not active"`,
+			"invalid_token", "the access token is not active")
+		return false
+	}
+	return true
+}
+
+func writeBearerChallenge(w http.ResponseWriter, challenge, code, description string) {
+	body, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
+	h := w.Header()
+	h.Set("WWW-Authenticate", challenge)
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = w.Write(body)
+}
+
+// upstreamAuthFailed labels, logs (once per failed fetch) and answers 502.
+func upstreamAuthFailed(w http.ResponseWriter, r *http.Request, api *apiState, fail *upstreamauth.Failure) {
 	setLabels(r, fail.Result, "")
 	if api.upstreamLogged.Swap(fail) != fail { // one line per failed fetch, so per backoff window
 		root, _ := classify.Lookup(fail.Result.Root())

@@ -59,6 +59,8 @@ type Client struct {
 	inflight chan struct{}
 	failures int
 
+	intro introCache
+
 	// Fetches counts token requests sent, for tests and the log.
 	Fetches atomic.Int64
 }
@@ -86,6 +88,9 @@ func New(cfg Config, o Options) (*Client, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(cfg.TokenURL)
+	if cfg.TokenURL == "" {
+		u, _ = url.Parse(cfg.IntrospectionURL)
+	}
 	c := &Client{cfg: cfg, tokenURL: u, now: o.Now, http: o.HTTP, header: cfg.Header}
 	if c.now == nil {
 		c.now = time.Now
@@ -109,8 +114,15 @@ func New(cfg Config, o Options) (*Client, error) {
 		c.http = newHTTPClient(u, cfg.TimeoutSeconds)
 	}
 	c.state.Store(&state{})
+	c.intro.entries = map[[32]byte]introEntry{}
 	return c, nil
 }
+
+// Introspects reports introspection mode (introspection_url set).
+func (c *Client) Introspects() bool { return c.cfg.IntrospectionURL != "" }
+
+// FetchesTokens reports token mode (token_url set).
+func (c *Client) FetchesTokens() bool { return c.cfg.TokenURL != "" }
 
 // Header is the request header the token goes in.
 func (c *Client) Header() string { return c.header }
@@ -304,20 +316,26 @@ func (c *Client) form() (url.Values, error) {
 	if c.cfg.Resource != "" {
 		v.Set("resource", c.cfg.Resource)
 	}
+	return v, c.authenticate(v, c.cfg.TokenURL)
+}
+
+// authenticate adds the client's credentials to a form for the method
+// that sends them in the body (RFC 6749 §2.3.1, RFC 7523 §2.2).
+func (c *Client) authenticate(v url.Values, audience string) error {
 	switch c.cfg.method() {
 	case AuthPost:
 		v.Set("client_id", c.cfg.ClientID)
 		v.Set("client_secret", string(c.secret))
 	case AuthPrivateKeyJWT:
-		assertion, err := signAssertion(c.key, c.cfg.KeyID, c.cfg.ClientID, c.cfg.TokenURL, c.now())
+		assertion, err := signAssertion(c.key, c.cfg.KeyID, c.cfg.ClientID, audience, c.now())
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v.Set("client_id", c.cfg.ClientID)
 		v.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
 		v.Set("client_assertion", assertion)
 	}
-	return v, nil
+	return nil
 }
 
 // parseToken reads access_token and expires_in, forgiving as x/oauth2's

@@ -63,6 +63,17 @@ type Config struct {
 	Format string `json:"format,omitempty"`
 	// TimeoutSeconds bounds one token request. Default 5, at most 60.
 	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
+
+	// IntrospectionURL turns on introspection mode (RFC 7662): each
+	// caller's Bearer token is checked at this endpoint with the gateway's
+	// client credentials, and inactive tokens are refused with 401. With
+	// token_url unset, only introspection runs.
+	IntrospectionURL string `json:"introspection_url,omitempty"`
+	// IntrospectionCacheSeconds caps how long an answer is reused (never
+	// past the token's exp). Default 60, at most 3600.
+	IntrospectionCacheSeconds int `json:"introspection_cache_seconds,omitempty"`
+	// IntrospectionCacheEntries bounds the answers kept. Default 10000.
+	IntrospectionCacheEntries int `json:"introspection_cache_entries,omitempty"`
 }
 
 const (
@@ -78,10 +89,25 @@ func (c Config) Validate(prefix string) error {
 	bad := func(field, format string, args ...interface{}) {
 		errs = append(errs, prefix+"."+field+": "+fmt.Sprintf(format, args...))
 	}
-	if u, err := url.Parse(c.TokenURL); c.TokenURL == "" {
-		bad("token_url", "is required")
-	} else if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
-		bad("token_url", "must be an https URL (http only on loopback), got %q", c.TokenURL)
+	checkURL := func(field, v string) {
+		if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+			bad(field, "must be an https URL (http only on loopback), got %q", v)
+		}
+	}
+	switch {
+	case c.TokenURL == "" && c.IntrospectionURL == "":
+		bad("token_url", "is required (or introspection_url for introspection only)")
+	case c.TokenURL != "":
+		checkURL("token_url", c.TokenURL)
+	}
+	if c.IntrospectionURL != "" {
+		checkURL("introspection_url", c.IntrospectionURL)
+	}
+	if c.IntrospectionCacheSeconds < 0 || c.IntrospectionCacheSeconds > 3600 {
+		bad("introspection_cache_seconds", "must be between 1 and 3600, got %d", c.IntrospectionCacheSeconds)
+	}
+	if c.IntrospectionCacheEntries < 0 || c.IntrospectionCacheEntries > 1000000 {
+		bad("introspection_cache_entries", "must be between 1 and 1000000, got %d", c.IntrospectionCacheEntries)
 	}
 	if strings.TrimSpace(c.ClientID) == "" {
 		bad("client_id", "is required")

@@ -122,6 +122,7 @@ func newIDP(t *testing.T) *idp {
 	mux.HandleFunc("/expired/oauth2/auth", d.authorize(expiring))
 	mux.HandleFunc("/oauth2/token", d.token)
 	mux.HandleFunc("/api/resource", d.resource)
+	mux.HandleFunc("/oauth2/introspect", d.introspect)
 	return d
 }
 
@@ -183,6 +184,17 @@ func (d *idp) token(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.provider.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// introspect is fosite's RFC 7662 endpoint (the caller authenticates as a client).
+func (d *idp) introspect(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ir, err := d.provider.NewIntrospectionRequest(ctx, r, d.session())
+	if err != nil {
+		d.provider.WriteIntrospectionError(ctx, w, err)
+		return
+	}
+	d.provider.WriteIntrospectionResponse(ctx, w, ir)
 }
 
 // resource answers like an RFC 6750 resource server.

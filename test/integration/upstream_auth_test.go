@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauthcheck/oauthcheck/test/harness"
 )
@@ -173,4 +177,50 @@ func TestUpstreamAuth(t *testing.T) {
 		}
 		checkCauses(t, ex.Record, []string{"upstream_auth_failed", "plugin_misconfigured"}, "invalid")
 	})
+}
+
+// TestUpstreamIntrospection: callers' tokens are checked at fosite's RFC
+// 7662 endpoint with the gateway's client credentials before the request
+// goes upstream.
+func TestUpstreamIntrospection(t *testing.T) {
+	p := loadPlugin(t)
+	d := newIDP(t)
+	t.Setenv("OAUTHCHECK_TEST_INTROSPECT_SECRET", d.secrets[serviceClientID])
+	cc := clientcredentials.Config{ClientID: serviceClientID, ClientSecret: d.secrets[serviceClientID],
+		TokenURL: d.URL + "/oauth2/token", Scopes: []string{"read"}, AuthStyle: oauth2.AuthStyleInHeader}
+	good, err := cc.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.remember(good.AccessToken)
+	apiID := uniqueAPIID("introspection")
+	g := harness.NewGateway(t, p, harness.API{
+		ID: apiID, Upstream: d.URL, Keyless: true, PostHook: true,
+		ConfigData: map[string]interface{}{"oauthcheck": map[string]interface{}{"upstream_auth": map[string]interface{}{
+			"introspection_url": d.URL + "/oauth2/introspect", "client_id": serviceClientID, "client_secret_env": "OAUTHCHECK_TEST_INTROSPECT_SECRET",
+		}}},
+	})
+	call := func(bearer string) harness.Exchange {
+		req, _ := http.NewRequest(http.MethodGet, g.URL+"/api/resource", nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		return g.Do(t, rawClient(), req)
+	}
+	if ex := call(good.AccessToken); ex.Status != http.StatusOK {
+		t.Errorf("active token: got %d %s, want the upstream's 200", ex.Status, ex.Body)
+	}
+	ex := call("ory_at_not-issued." + randomString(t, 8))
+	if ex.Status != http.StatusUnauthorized || !strings.Contains(ex.Header.Get("WWW-Authenticate"), `error="invalid_token"`) ||
+		!strings.Contains(string(ex.Body), "not active") {
+		t.Errorf("inactive token: got %d %q %s, want the plugin's 401 invalid_token", ex.Status, ex.Header.Get("WWW-Authenticate"), ex.Body)
+	}
+	checkCauses(t, ex.Record, []string{"invalid_token", "inactive_token"}, "invalid")
+	ex = call("")
+	if ex.Status != http.StatusUnauthorized || strings.Contains(ex.Header.Get("WWW-Authenticate"), "error=") {
+		t.Errorf("no token: got %d %q, want 401 with a challenge that names no error (RFC 6750 §3.1)", ex.Status, ex.Header.Get("WWW-Authenticate"))
+	}
+	checkCauses(t, ex.Record, []string{"missing_token"}, "invalid")
+	call(good.AccessToken) // cached: no second introspection needed
+	assertNoSecrets(t, secretFragments(d.secretValues()), harness.CaptureLogs().Bytes(), g.Records(t))
 }
