@@ -95,6 +95,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // parseInterspersed lets flags follow positional arguments
 // ("explain resp.txt --json"), which the flag package alone does not.
+// exchangeArgs checks the arguments explain and repair share: one
+// response file, at most one stdin, a sane cap and a known endpoint kind.
+func exchangeArgs(cmd string, positional []string, request string, maxBodyBytes int, endpoint string) error {
+	switch {
+	case len(positional) == 0:
+		return fmt.Errorf("%s: missing RESP_FILE", cmd)
+	case len(positional) > 1:
+		return fmt.Errorf("%s: want one RESP_FILE, got %d arguments", cmd, len(positional))
+	case positional[0] == "-" && request == "-":
+		return fmt.Errorf("%s: only one of RESP_FILE and --request can be - (stdin)", cmd)
+	case maxBodyBytes < 0:
+		return fmt.Errorf("%s: --max-body-bytes must not be negative, got %d", cmd, maxBodyBytes)
+	case endpoint != "" && !slices.Contains(classify.Endpoints, classify.Endpoint(endpoint)):
+		return fmt.Errorf("%s: unknown --endpoint %q", cmd, endpoint)
+	}
+	return nil
+}
+
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
@@ -136,17 +154,8 @@ func explain(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, fmt.Errorf("explain: %w", err)
 	}
-	switch {
-	case len(positional) == 0:
-		return exitUsage, errors.New("explain: missing RESP_FILE")
-	case len(positional) > 1:
-		return exitUsage, fmt.Errorf("explain: want one RESP_FILE, got %d arguments", len(positional))
-	case positional[0] == "-" && f.request == "-":
-		return exitUsage, errors.New("explain: only one of RESP_FILE and --request can be - (stdin)")
-	case f.maxBodyBytes < 0:
-		return exitUsage, fmt.Errorf("explain: --max-body-bytes must not be negative, got %d", f.maxBodyBytes)
-	case f.endpoint != "" && !slices.Contains(classify.Endpoints, classify.Endpoint(f.endpoint)):
-		return exitUsage, fmt.Errorf("explain: unknown --endpoint %q", f.endpoint)
+	if err := exchangeArgs("explain", positional, f.request, f.maxBodyBytes, f.endpoint); err != nil {
+		return exitUsage, err
 	}
 
 	resp, err := readInput(positional[0], stdin, rawhttp.ParseResponse)

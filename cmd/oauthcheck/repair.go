@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 
@@ -46,17 +45,8 @@ func repairCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, e
 		}
 		return exitOK, repairCorpus(corpus, stdout)
 	}
-	switch {
-	case len(positional) == 0:
-		return exitUsage, errors.New("repair: missing RESP_FILE")
-	case len(positional) > 1:
-		return exitUsage, fmt.Errorf("repair: want one RESP_FILE, got %d arguments", len(positional))
-	case positional[0] == "-" && f.request == "-":
-		return exitUsage, errors.New("repair: only one of RESP_FILE and --request can be - (stdin)")
-	case f.maxBodyBytes < 0:
-		return exitUsage, fmt.Errorf("repair: --max-body-bytes must not be negative, got %d", f.maxBodyBytes)
-	case f.endpoint != "" && !slices.Contains(classify.Endpoints, classify.Endpoint(f.endpoint)):
-		return exitUsage, fmt.Errorf("repair: unknown --endpoint %q", f.endpoint)
+	if err := exchangeArgs("repair", positional, f.request, f.maxBodyBytes, f.endpoint); err != nil {
+		return exitUsage, err
 	}
 
 	raw, err := readRaw(positional[0], stdin)

@@ -228,17 +228,10 @@ func (c *Client) fetch(ctx context.Context) (string, *Failure) {
 		return "", c.failed(classify.NewResult(classify.EndpointToken, classify.PluginMisconfigured, classify.UpstreamAuthFailed), 0, 0, "building the token request: "+err.Error())
 	}
 	body := form.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL.String(), strings.NewReader(body))
-	if err != nil {
+	req, res, err := c.post(ctx, c.tokenURL.String(), body)
+	if req == nil {
 		return "", c.failed(classify.NewResult(classify.EndpointToken, classify.PluginMisconfigured, classify.UpstreamAuthFailed), 0, 0, err.Error())
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if c.cfg.method() == AuthBasic {
-		// RFC 6749 §2.3.1: both parts form-encoded before Basic.
-		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(string(c.secret)))
-	}
-	res, err := c.http.Do(req)
 	if err != nil {
 		code := classify.TemporarilyUnavailable
 		return "", c.failed(classify.NewResult(classify.EndpointToken, code, classify.UpstreamAuthFailed), 0, 0, "token request failed: "+transportError(err))
@@ -273,6 +266,24 @@ func (c *Client) fetch(ctx context.Context) (string, *Failure) {
 	st := &state{value: strings.Replace(format, "{token}", tok, 1), refresh: now.Add(early), expires: now.Add(lifetime)}
 	c.state.Store(st)
 	return st.value, nil
+}
+
+// post sends a form to the authorization server with the client's HTTP
+// Basic credentials when that is the method. A nil request means the
+// request could not be built; a nil response, that it was not answered.
+func (c *Client) post(ctx context.Context, target, body string) (*http.Request, *http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.method() == AuthBasic {
+		// RFC 6749 §2.3.1: both parts form-encoded before Basic.
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(string(c.secret)))
+	}
+	res, err := c.http.Do(req)
+	return req, res, err
 }
 
 // failed keeps the last good token if it is still valid, and otherwise

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -96,17 +95,10 @@ func (c *Client) introspect(ctx context.Context, token string) (bool, time.Time,
 	if err := c.authenticate(form, c.cfg.IntrospectionURL); err != nil {
 		return false, time.Time{}, fail(classify.NewResult(classify.EndpointIntrospect, classify.PluginMisconfigured), 0, 0, err.Error())
 	}
-	body := form.Encode()
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, c.cfg.IntrospectionURL, strings.NewReader(body))
-	if err != nil {
+	req, res, err := c.post(context.WithoutCancel(ctx), c.cfg.IntrospectionURL, form.Encode())
+	if req == nil {
 		return false, time.Time{}, fail(classify.NewResult(classify.EndpointIntrospect, classify.PluginMisconfigured), 0, 0, err.Error())
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if c.cfg.method() == AuthBasic {
-		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(string(c.secret)))
-	}
-	res, err := c.http.Do(req)
 	if err != nil {
 		return false, time.Time{}, fail(classify.NewResult(classify.EndpointIntrospect, classify.TemporarilyUnavailable), 0, 0, "introspection request failed: "+transportError(err))
 	}
