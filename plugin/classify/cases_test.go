@@ -698,6 +698,18 @@ var exchanges = []exchange{
 		resp:     Response{Status: 200, Header: hdr("Content-Length", "0")},
 		endpoint: EndpointRevoke, verdict: VerdictOK, causes: []Code{OK},
 	},
+	{
+		name: "a 200 envelope whose code and message speak of the token", source: "https://open.lazada.com/apps/doc/doc?nodeId=10450&docId=108069",
+		req:      Request{Method: "GET", Path: "/rest/orders/get", RawQuery: "app_key=1&access_token=PLACEHOLDER-at&sign_method=sha256", Header: hdr()},
+		resp:     jsonResp("200", `{"type":"ISV","code":"IllegalAccessToken","message":"The specified access token is invalid or expired","request_id":"0b8f"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "a 200 success with a message is still a success", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3",
+		req:      Request{Method: "GET", Path: "/api/orders", Header: hdr("Authorization", "Bearer PLACEHOLDER-at")},
+		resp:     jsonResp("200", `{"code":"OK","message":"Orders for your token's account","data":[]}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

@@ -665,7 +665,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if !resp.Unread {
 		switch f.format {
 		case formatJSON, formatJSONArray, formatForm:
-			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish {
+			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish && !(sent && messageSaysTokenError(&f)) {
 				return // a success: not Slack's or VK's error envelope
 			}
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
@@ -805,6 +805,18 @@ func tokenOrScope(c Code) bool {
 // resourceRoot: without credentials no token can be invalid, and with
 // them none is missing. Only for what the status or a bare code says; a
 // body's own words ("OAuth token is missing") are kept.
+// messageSaysTokenError reports a 200 envelope whose top-level message and
+// code speak of the token (Lazada's {"code":"IllegalAccessToken","message":
+// "The specified access token is invalid or expired"}): an error, whatever
+// the status.
+func messageSaysTokenError(f *oauthFields) bool {
+	if f.message.kind != kindString || f.vendor.n == 0 {
+		return false // words alone, without a code beside them, may be a success's note
+	}
+	p := phraseMatch(f.message.raw, EndpointResource)
+	return p != nil && (p.Cause == InvalidToken || p.Cause == MissingToken)
+}
+
 // basicInsteadOfBearer reports HTTP Basic sent to a resource server that
 // answers with a Bearer challenge or asks for an access token.
 func basicInsteadOfBearer(req *Request, ch challenge, challenges []string, body []byte) bool {
