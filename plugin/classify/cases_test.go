@@ -710,6 +710,12 @@ var exchanges = []exchange{
 		resp:     jsonResp("200", `{"code":"OK","message":"Orders for your token's account","data":[]}`),
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
+	{
+		name: "a failed password login with a framework's Bearer challenge is the user's credentials", source: "https://github.com/lexik/LexikJWTAuthenticationBundle/blob/3.x/Resources/doc/index.rst",
+		req:      Request{Method: "POST", Path: "/api/login_check", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"username":"johndoe","password":"PLACEHOLDER-pw"}`)},
+		resp:     jsonResp("401", `{"code":401,"message":"Invalid credentials."}`, "WWW-Authenticate", "Bearer"),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

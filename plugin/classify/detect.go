@@ -518,7 +518,9 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			return EndpointResource
 		}
 	}
-	if wa := h["Www-Authenticate"]; len(wa) > 0 && hasOAuthChallenge(wa) {
+	// A password or secret posted: a framework's default Bearer challenge on
+	// the failed login (Symfony's) does not make it a resource call.
+	if wa := h["Www-Authenticate"]; len(wa) > 0 && hasOAuthChallenge(wa) && !why.exchange {
 		why.evidence("challenge", "WWW-Authenticate")
 		return EndpointResource
 	}
