@@ -205,11 +205,8 @@ func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
 	if s == "" || !strings.Contains(s, "=") {
 		return nil, false
 	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '<', '>', '{', '}', '\n':
-			return nil, false // markup or JSON, not a form
-		}
+	if strings.ContainsAny(s, "<>{}\n") {
+		return nil, false // markup or JSON, not a form
 	}
 	out := make([]field, 0, 8)
 	for rest := s; rest != ""; {
