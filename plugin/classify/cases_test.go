@@ -716,6 +716,12 @@ var exchanges = []exchange{
 		resp:     jsonResp("401", `{"code":401,"message":"Invalid credentials."}`, "WWW-Authenticate", "Bearer"),
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
 	},
+	{
+		name: "a vendor's authentication header refused as insufficient authentication", source: "https://doc.bunq.com/#/errors",
+		req:      Request{Method: "GET", Path: "/v1/user/1/monetary-account", Header: hdr("X-Bunq-Client-Authentication", "PLACEHOLDER-session")},
+		resp:     jsonResp("403", `{"Error":[{"error_description":"Insufficient authentication."}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

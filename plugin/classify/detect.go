@@ -302,7 +302,7 @@ func keyHeaderName(name string) bool {
 	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
 		return false
 	}
-	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret"} {
+	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret", "authentication"} {
 		if containsFold(name, w) {
 			return true
 		}

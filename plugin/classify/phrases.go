@@ -202,7 +202,8 @@ var Phrases = []Phrase{
 			"subscription key", "access key", "key", "secretid", "secret id"}, wordsBad},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"token_unauthorized", InvalidToken,
-		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised"}},
+		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised",
+			"insufficient authentication", "insufficient credentials"}},
 		EndpointResource, false, "aws api gateway, kong", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 
 	// Client not allowed this flow.
