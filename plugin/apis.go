@@ -19,6 +19,38 @@ type apiState struct {
 	err  error // non-nil: the config was invalid and defaults are in use
 	// risks are the high audit findings on the definition, logged once.
 	risks []audit.Finding
+	// logOn and logLevels, by verdict index (verdictIndex), are the
+	// config's log_verdicts and log_levels, resolved once.
+	logOn     [3]bool
+	logLevels [3]logrus.Level
+}
+
+func verdictIndex(v classify.Verdict) int {
+	switch v {
+	case classify.VerdictWarning:
+		return 1
+	case classify.VerdictInvalid:
+		return 2
+	}
+	return 0
+}
+
+// logLevel is the level of verdict v's lines, and whether they are written.
+func (st *apiState) logLevel(v classify.Verdict) (logrus.Level, bool) {
+	i := verdictIndex(v)
+	return st.logLevels[i], st.logOn[i]
+}
+
+func (st *apiState) resolveLogPolicy() {
+	for _, v := range []classify.Verdict{classify.VerdictOK, classify.VerdictWarning, classify.VerdictInvalid} {
+		i := verdictIndex(v)
+		st.logOn[i] = st.cfg.Logs(v)
+		level, err := logrus.ParseLevel(st.cfg.LogLevel(v))
+		if err != nil {
+			level = logrus.InfoLevel
+		}
+		st.logLevels[i] = level
+	}
 }
 
 // apiCache maps a definition object (Tyk's, or the stand-in's) to its
@@ -34,7 +66,7 @@ type apiCache struct {
 var apis = &apiCache{byDef: map[interface{}]*apiState{}, current: map[string]interface{}{}}
 
 // defaultAPI serves requests that carry no definition at all.
-var defaultAPI = &apiState{}
+var defaultAPI = func() *apiState { st := &apiState{}; st.resolveLogPolicy(); return st }()
 
 func apiFor(r *http.Request) *apiState {
 	def := definitionOf(r)
@@ -85,6 +117,7 @@ func parseAPI(def interface{}) *apiState {
 		cfg = config.Config{}
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
+	st.resolveLogPolicy()
 	st.risks = auditDefinition(def)
 	return st
 }

@@ -98,7 +98,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 		who.OAuthClientID = classify.PublicClientID(&req)
 	}
 	setLabels(r, result, who.OAuthClientID)
-	logResult(api.id, &result, res.StatusCode, who)
+	logResult(api, &result, res.StatusCode, who)
 	if api.cfg.DebugHeader {
 		res.Header.Set(HeaderDebug, debugValue(&result))
 	}
