@@ -46,8 +46,11 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	if r.URL != nil {
 		req.Path, req.RawQuery = r.URL.Path, r.URL.RawQuery
 	}
-	if classify.RequestBodyWanted(r.Method, r.Header) {
-		req.Body = peekRequestBody(r, cap)
+	var bodies *hookBodies
+	var scratch peekScratch
+	defer scratch.release() // after the last use of req.Body
+	if classify.RequestBodyWanted(r.Method, r.Header) && r.Body != nil && r.Body != http.NoBody {
+		req.Body = peekRequestBody(r, cap, &bodies, &scratch)
 	}
 	detected := classify.DetectExchange(&req, res.StatusCode, res.Header, &api.opts)
 	want := classify.BodyWanted(detected, res.StatusCode, res.Header, &api.opts)
@@ -69,7 +72,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	switch bodyPolicy(r, res) {
 	case bodyRead:
 		if want > 0 {
-			resp.Body, resp.Truncated = peekResponseBody(res, want)
+			resp.Body, resp.Truncated = peekResponseBody(res, want, &bodies)
 		}
 	case bodyUnread:
 		resp.Unread = true

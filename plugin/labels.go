@@ -37,14 +37,42 @@ func stripLabels(h http.Header) {
 	}
 }
 
+// One-value header slices for every registered code and verdict, made
+// once, so labelling a single-cause result allocates nothing. Their
+// capacity is their length: an Add on the header copies, never writes
+// into the shared array.
+var (
+	causeValues   = map[classify.Code][]string{}
+	verdictValues = map[classify.Verdict][]string{}
+)
+
+func init() {
+	for _, c := range classify.Registry {
+		causeValues[c.Code] = []string{string(c.Code)}[:1:1]
+	}
+	for _, v := range []classify.Verdict{classify.VerdictOK, classify.VerdictWarning, classify.VerdictInvalid} {
+		verdictValues[v] = []string{string(v)}[:1:1]
+	}
+}
+
 func setLabels(r *http.Request, result classify.Result, clientID string) {
 	causes := result.Causes()
-	values := make([]string, len(causes))
-	for i, c := range causes {
-		values[i] = string(c)
+	var values []string
+	if len(causes) == 1 {
+		values = causeValues[causes[0]]
+	}
+	if values == nil {
+		values = make([]string, len(causes))
+		for i, c := range causes {
+			values[i] = string(c)
+		}
 	}
 	r.Header[HeaderCause] = values
-	r.Header[HeaderVerdict] = []string{string(result.Verdict)}
+	if v, ok := verdictValues[result.Verdict]; ok {
+		r.Header[HeaderVerdict] = v
+	} else {
+		r.Header[HeaderVerdict] = []string{string(result.Verdict)}
+	}
 	if classify.LabelSafe(clientID) {
 		r.Header[HeaderClient] = []string{clientID}
 	}
