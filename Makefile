@@ -1,5 +1,5 @@
 # oauthcheck: the commands the README names.
-.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score load soak
 
 # The test command: root module and test module, plain and under -race.
 # The test module builds the plugin .so and loads it as Tyk does.
@@ -47,3 +47,18 @@ readme-causes:
 # (docs/accuracy.md).
 score:
 	go run ./cmd/oauthcheck score plugin/classify/testdata/corpus
+
+# Load comparison through the plugin harness (docs/benchmarks.md): no
+# plugin, a no-op plugin and oauthcheck, interleaved rounds. Not in make
+# test. LOAD_ROUNDS, LOAD_SECONDS override the defaults (5, 10).
+LOAD_ROUNDS ?= 5
+LOAD_SECONDS ?= 10
+load:
+	cd test && OAUTHCHECK_LOAD=1 OAUTHCHECK_LOAD_ROUNDS=$(LOAD_ROUNDS) OAUTHCHECK_LOAD_SECONDS=$(LOAD_SECONDS) \
+		go test -run '^TestLoadComparison$$' -v -count 1 -timeout 60m ./load/
+
+# Soak: SOAK (default 10m) of mixed traffic through the harness; the test
+# suite runs 3 s of it.
+SOAK ?= 10m
+soak:
+	cd test && OAUTHCHECK_SOAK=$(SOAK) go test -run '^TestSoak$$' -v -count 1 -timeout 60m ./load/
