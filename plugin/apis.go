@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 
@@ -57,13 +58,21 @@ func (st *apiState) resolveLogPolicy() {
 // parsed state, because Tyk's getters deep-copy the whole definition on
 // every call. A hot reload brings new definition objects, so their config
 // is parsed afresh and the previous object of the same API is dropped.
+// Reads take no lock: the map is replaced, never changed, under mu.
 type apiCache struct {
-	mu      sync.RWMutex
-	byDef   map[interface{}]*apiState
+	byDef   atomic.Pointer[map[interface{}]*apiState]
+	mu      sync.Mutex             // serialises writers
 	current map[string]interface{} // api id → its newest definition object
 }
 
-var apis = &apiCache{byDef: map[interface{}]*apiState{}, current: map[string]interface{}{}}
+var apis = newAPICache()
+
+func newAPICache() *apiCache {
+	c := &apiCache{current: map[string]interface{}{}}
+	m := map[interface{}]*apiState{}
+	c.byDef.Store(&m)
+	return c
+}
 
 // defaultAPI serves requests that carry no definition at all.
 var defaultAPI = func() *apiState { st := &apiState{}; st.resolveLogPolicy(); return st }()
@@ -77,26 +86,29 @@ func apiFor(r *http.Request) *apiState {
 }
 
 func (c *apiCache) get(def interface{}) *apiState {
-	c.mu.RLock()
-	st, ok := c.byDef[def]
-	c.mu.RUnlock()
-	if ok {
+	if st, ok := (*c.byDef.Load())[def]; ok {
 		return st
 	}
 
-	st = parseAPI(def)
+	st := parseAPI(def)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if existing, ok := c.byDef[def]; ok {
+	old := *c.byDef.Load()
+	if existing, ok := old[def]; ok {
 		return existing // another request parsed it first; it logged
 	}
-	if old, ok := c.current[st.id]; ok && st.id != "" {
-		delete(c.byDef, old)
+	next := make(map[interface{}]*apiState, len(old)+1)
+	for k, v := range old {
+		next[k] = v
 	}
-	c.byDef[def] = st
+	if prev, ok := c.current[st.id]; ok && st.id != "" {
+		delete(next, prev)
+	}
+	next[def] = st
 	if st.id != "" {
 		c.current[st.id] = def
 	}
+	c.byDef.Store(&next)
 	for _, f := range st.risks {
 		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "api_id": st.id, "rule": f.Rule}).
 			Warnf("oauthcheck: risk: %s; fix: %s (%s)", f.Detail, f.Fix, f.Ref)

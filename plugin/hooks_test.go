@@ -345,9 +345,7 @@ func TestHotReloadReparsesConfig(t *testing.T) {
 	if got := run(newer); got != "ok" {
 		t.Errorf("after reload: got %s, want ok (warning suppressed by the new config)", got)
 	}
-	apis.mu.RLock()
-	_, oldKept := apis.byDef[older]
-	apis.mu.RUnlock()
+	_, oldKept := (*apis.byDef.Load())[older]
 	if oldKept {
 		t.Errorf("the replaced definition is still cached; reloads would leak")
 	}
