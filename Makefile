@@ -24,9 +24,10 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/redact/ || exit 1; done
 	for t in FuzzParseResponse FuzzParseRequest; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
+	go test -run '^$$' -fuzz '^FuzzConservation$$' -fuzztime $(FUZZTIME) ./plugin/logagg/
 
 bench:
-	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/
+	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/ ./plugin/logagg/
 
 # A local plugin build (plain Go, no Tyk): for the real gateway use the
 # plugin compiler, see README "Installing into an existing Tyk".
