@@ -453,7 +453,11 @@ func deepCopyBody(source, target *http.Request) error {
 	}
 	body, err := io.ReadAll(source.Body)
 	source.Body.Close()
-	source.Body = &nopCloserBuffer{r: bytes.NewReader(body)}
+	if source.ContentLength == -1 {
+		source.Body = io.NopCloser(bytes.NewReader(body)) // copyRequest leaves chunked bodies unwrapped
+	} else {
+		source.Body = &nopCloserBuffer{r: bytes.NewReader(body)}
+	}
 	if err != nil {
 		return err
 	}
@@ -462,7 +466,8 @@ func deepCopyBody(source, target *http.Request) error {
 }
 
 // nopCloserBuffer mirrors Tyk's type of the same name, which
-// nopCloseRequestBody puts in the client's request after deepCopyBody: in
+// nopCloseRequestBody puts in the client's request after deepCopyBody
+// (v5.8.0 to v5.14.0), unless the request was chunked: in
 // memory, Close does nothing, Seek takes io.SeekStart only, and a read
 // that reaches EOF rewinds for the next reader.
 type nopCloserBuffer struct{ r *bytes.Reader }
