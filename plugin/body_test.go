@@ -139,3 +139,24 @@ func TestInterleavedExchangesKeepTheirBytes(t *testing.T) {
 		t.Errorf("request A body %q, want what the client sent", got)
 	}
 }
+
+// The label slices are shared between requests: a later Add on one
+// request's header must copy, never change another request's labels.
+func TestSharedLabelSlicesSurviveAdd(t *testing.T) {
+	def := &standin.APIDefinition{APIID: "labels-shared"}
+	r1, r2 := tokenRequest(def, authCodeBody), tokenRequest(def, authCodeBody)
+	body := []byte(`{"error":"invalid_grant"}`)
+	OAuthCheckResponse(nil, upstreamResponse(400, body, "Content-Type", "application/json"), r1)
+	OAuthCheckResponse(nil, upstreamResponse(400, body, "Content-Type", "application/json"), r2)
+	r1.Header.Add(HeaderCause, "added-later")
+	r1.Header.Add(HeaderVerdict, "added-later")
+	if got := r2.Header.Values(HeaderCause); len(got) != 1 || got[0] != "invalid_grant" {
+		t.Errorf("second request's causes %v, want [invalid_grant]", got)
+	}
+	if got := r2.Header.Values(HeaderVerdict); len(got) != 1 || got[0] != "invalid" {
+		t.Errorf("second request's verdict %v, want [invalid]", got)
+	}
+	if got := causeValues[classify.InvalidGrant]; len(got) != 1 || cap(got) != 1 {
+		t.Errorf("shared slice changed: %v (cap %d)", got, cap(got))
+	}
+}

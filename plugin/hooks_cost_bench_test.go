@@ -39,15 +39,25 @@ func benchTokenHeader(noStore bool) http.Header {
 
 // BenchmarkClassifierToken1KB is the classifier alone on the exchange.
 func BenchmarkClassifierToken1KB(b *testing.B) {
+	benchClassifier(b, true, classify.VerdictOK)
+}
+
+// BenchmarkClassifierToken1KBWarning is the classifier alone on the
+// warning exchange (no Cache-Control: no-store).
+func BenchmarkClassifierToken1KBWarning(b *testing.B) {
+	benchClassifier(b, false, classify.VerdictWarning)
+}
+
+func benchClassifier(b *testing.B, noStore bool, verdict classify.Verdict) {
 	req := classify.Request{Method: "POST", Path: benchTokenPath,
 		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(benchTokenRequest)}
-	resp := classify.Response{Status: 200, Header: benchTokenHeader(true), Body: benchToken1KB}
+	resp := classify.Response{Status: 200, Header: benchTokenHeader(noStore), Body: benchToken1KB}
 	opts := classify.Options{}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchToken1KB)))
 	for i := 0; i < b.N; i++ {
-		if r := classify.Classify(&req, &resp, &opts); r.Verdict != classify.VerdictOK {
-			b.Fatalf("verdict %s, want ok", r.Verdict)
+		if r := classify.Classify(&req, &resp, &opts); r.Verdict != verdict {
+			b.Fatalf("verdict %s, want %s", r.Verdict, verdict)
 		}
 	}
 }

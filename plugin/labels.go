@@ -29,6 +29,9 @@ var labelHeaders = [...]string{HeaderCause, HeaderVerdict, HeaderClient}
 // spelling Go's server leaves un-canonicalised.
 func stripLabels(h http.Header) {
 	for k := range h {
+		if len(k) < len(HeaderCause) || k[0]|0x20 != 'x' {
+			continue // the common case, decided without comparing names
+		}
 		for _, name := range labelHeaders {
 			if len(k) == len(name) && strings.EqualFold(k, name) {
 				delete(h, k)
@@ -42,17 +45,28 @@ func stripLabels(h http.Header) {
 // capacity is their length: an Add on the header copies, never writes
 // into the shared array.
 var (
-	causeValues   = map[classify.Code][]string{}
-	verdictValues = map[classify.Verdict][]string{}
+	causeValues = map[classify.Code][]string{}
+	okValues    = []string{string(classify.VerdictOK)}[:1:1]
+	warnValues  = []string{string(classify.VerdictWarning)}[:1:1]
+	badValues   = []string{string(classify.VerdictInvalid)}[:1:1]
 )
 
 func init() {
 	for _, c := range classify.Registry {
 		causeValues[c.Code] = []string{string(c.Code)}[:1:1]
 	}
-	for _, v := range []classify.Verdict{classify.VerdictOK, classify.VerdictWarning, classify.VerdictInvalid} {
-		verdictValues[v] = []string{string(v)}[:1:1]
+}
+
+func verdictValues(v classify.Verdict) []string {
+	switch v {
+	case classify.VerdictOK:
+		return okValues
+	case classify.VerdictWarning:
+		return warnValues
+	case classify.VerdictInvalid:
+		return badValues
 	}
+	return []string{string(v)}
 }
 
 func setLabels(r *http.Request, result classify.Result, clientID string) {
@@ -68,11 +82,7 @@ func setLabels(r *http.Request, result classify.Result, clientID string) {
 		}
 	}
 	r.Header[HeaderCause] = values
-	if v, ok := verdictValues[result.Verdict]; ok {
-		r.Header[HeaderVerdict] = v
-	} else {
-		r.Header[HeaderVerdict] = []string{string(result.Verdict)}
-	}
+	r.Header[HeaderVerdict] = verdictValues(result.Verdict)
 	if classify.LabelSafe(clientID) {
 		r.Header[HeaderClient] = []string{clientID}
 	}
