@@ -47,11 +47,12 @@ func fingerprint(keyHash string) string {
 }
 
 // logKey is what makes two results the same log line: API, verdict,
-// cause set and client. Fixed-size, so a repeat allocates nothing.
+// cause set and client. Small (map keys over 128 bytes are stored
+// indirectly) and, for a single cause, built without allocating.
 type logKey struct {
 	api     string
 	verdict classify.Verdict
-	causes  [classify.MaxCauses]classify.Code
+	causes  string // comma-joined, root first
 	client  string // public client_id
 	keyID   string // key alias, or key fingerprint
 	alias   bool   // keyID is an alias
@@ -114,7 +115,11 @@ func logResult(api *apiState, result *classify.Result, status int, who caller) {
 		return
 	}
 	k := logKey{api: api.id, verdict: result.Verdict}
-	copy(k.causes[:], result.Causes())
+	if causes := result.Causes(); len(causes) == 1 {
+		k.causes = string(causes[0])
+	} else {
+		k.causes = joinCauses(causes)
+	}
 	if who.OAuthClientID != "" && classify.LabelSafe(who.OAuthClientID) {
 		k.client = who.OAuthClientID
 	}
@@ -144,16 +149,12 @@ func writeLine(log *logrus.Logger, l *logLine) {
 	if !log.IsLevelEnabled(p.level) {
 		return
 	}
-	n := 0
-	for n < len(k.causes) && k.causes[n] != "" {
-		n++
-	}
 	fields := logrus.Fields{
 		"prefix":          logPrefix,
 		"api_id":          k.api,
 		"endpoint":        string(p.endpoint),
 		"verdict":         string(k.verdict),
-		"causes":          joinCauses(k.causes[:n]),
+		"causes":          k.causes,
 		"upstream_status": p.status,
 		"detected":        p.why.DetectedText(),
 	}
