@@ -1,5 +1,5 @@
 # oauthcheck: the commands the README names.
-.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot hydra hydra-up hydra-down simulate
+.PHONY: test test-root test-module fuzz bench plugin explain-demo readme-causes score report-screenshot hydra hydra-up hydra-down simulate load soak
 
 # The test command: root module and test module, plain and under -race.
 # The test module builds the plugin .so and loads it as Tyk does.
@@ -31,9 +31,10 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/rawhttp/ || exit 1; done
 	for t in FuzzApply FuzzObjectScan; do \
 		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./plugin/repair/ || exit 1; done
+	go test -run '^$$' -fuzz '^FuzzConservation$$' -fuzztime $(FUZZTIME) ./plugin/logagg/
 
 bench:
-	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/ ./plugin/repair/
+	go test -run '^$$' -bench . -benchmem -count 5 ./plugin/ ./plugin/classify/ ./plugin/redact/ ./plugin/repair/ ./plugin/logagg/
 
 # A local plugin build (plain Go, no Tyk): for the real gateway use the
 # plugin compiler, see README "Installing into an existing Tyk".
@@ -81,3 +82,18 @@ hydra-down:
 SIMULATE_BENIGN ?= 10000000
 simulate:
 	cd test && go run ./cmd/simulate -benign $(SIMULATE_BENIGN)
+
+# Load comparison through the plugin harness (docs/benchmarks.md): no
+# plugin, a no-op plugin and oauthcheck, interleaved rounds. Not in make
+# test. LOAD_ROUNDS, LOAD_SECONDS override the defaults (5, 10).
+LOAD_ROUNDS ?= 5
+LOAD_SECONDS ?= 10
+load:
+	cd test && OAUTHCHECK_LOAD=1 OAUTHCHECK_LOAD_ROUNDS=$(LOAD_ROUNDS) OAUTHCHECK_LOAD_SECONDS=$(LOAD_SECONDS) \
+		go test -run '^TestLoadComparison$$' -v -count 1 -timeout 60m ./load/
+
+# Soak: SOAK (default 10m) of mixed traffic through the harness; the test
+# suite runs 3 s of it.
+SOAK ?= 10m
+soak:
+	cd test && OAUTHCHECK_SOAK=$(SOAK) go test -run '^TestSoak$$' -v -count 1 -timeout 60m ./load/

@@ -33,22 +33,62 @@ type apiState struct {
 	upstreamLogged atomic.Pointer[upstreamauth.Failure]
 	// guard is the API's attack protection (guard_hooks.go).
 	guard *apiGuard
+	// logOn and logLevels, by verdict index (verdictIndex), are the
+	// config's log_verdicts and log_levels, resolved once.
+	logOn     [3]bool
+	logLevels [3]logrus.Level
+}
+
+func verdictIndex(v classify.Verdict) int {
+	switch v {
+	case classify.VerdictWarning:
+		return 1
+	case classify.VerdictInvalid:
+		return 2
+	}
+	return 0
+}
+
+// logLevel is the level of verdict v's lines, and whether they are written.
+func (st *apiState) logLevel(v classify.Verdict) (logrus.Level, bool) {
+	i := verdictIndex(v)
+	return st.logLevels[i], st.logOn[i]
+}
+
+func (st *apiState) resolveLogPolicy() {
+	for _, v := range []classify.Verdict{classify.VerdictOK, classify.VerdictWarning, classify.VerdictInvalid} {
+		i := verdictIndex(v)
+		st.logOn[i] = st.cfg.Logs(v)
+		level, err := logrus.ParseLevel(st.cfg.LogLevel(v))
+		if err != nil {
+			level = logrus.InfoLevel
+		}
+		st.logLevels[i] = level
+	}
 }
 
 // apiCache maps a definition object (Tyk's, or the stand-in's) to its
 // parsed state, because Tyk's getters deep-copy the whole definition on
 // every call. A hot reload brings new definition objects, so their config
 // is parsed afresh and the previous object of the same API is dropped.
+// Reads take no lock: the map is replaced, never changed, under mu.
 type apiCache struct {
-	mu      sync.RWMutex
-	byDef   map[interface{}]*apiState
+	byDef   atomic.Pointer[map[interface{}]*apiState]
+	mu      sync.Mutex             // serialises writers
 	current map[string]interface{} // api id → its newest definition object
 }
 
-var apis = &apiCache{byDef: map[interface{}]*apiState{}, current: map[string]interface{}{}}
+var apis = newAPICache()
+
+func newAPICache() *apiCache {
+	c := &apiCache{current: map[string]interface{}{}}
+	m := map[interface{}]*apiState{}
+	c.byDef.Store(&m)
+	return c
+}
 
 // defaultAPI serves requests that carry no definition at all.
-var defaultAPI = &apiState{}
+var defaultAPI = func() *apiState { st := &apiState{}; st.resolveLogPolicy(); return st }()
 
 func apiFor(r *http.Request) *apiState {
 	def := definitionOf(r)
@@ -59,26 +99,29 @@ func apiFor(r *http.Request) *apiState {
 }
 
 func (c *apiCache) get(def interface{}) *apiState {
-	c.mu.RLock()
-	st, ok := c.byDef[def]
-	c.mu.RUnlock()
-	if ok {
+	if st, ok := (*c.byDef.Load())[def]; ok {
 		return st
 	}
 
-	st = parseAPI(def)
+	st := parseAPI(def)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if existing, ok := c.byDef[def]; ok {
+	old := *c.byDef.Load()
+	if existing, ok := old[def]; ok {
 		return existing // another request parsed it first; it logged
 	}
-	if old, ok := c.current[st.id]; ok && st.id != "" {
-		delete(c.byDef, old)
+	next := make(map[interface{}]*apiState, len(old)+1)
+	for k, v := range old {
+		next[k] = v
 	}
-	c.byDef[def] = st
+	if prev, ok := c.current[st.id]; ok && st.id != "" {
+		delete(next, prev)
+	}
+	next[def] = st
 	if st.id != "" {
 		c.current[st.id] = def
 	}
+	c.byDef.Store(&next)
 	for _, f := range st.risks {
 		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "api_id": st.id, "rule": f.Rule}).
 			Warnf("oauthcheck: risk: %s; fix: %s (%s)", f.Detail, f.Fix, f.Ref)
@@ -103,6 +146,7 @@ func parseAPI(def interface{}) *apiState {
 	}
 	st.cfg, st.opts = cfg, cfg.Options()
 	st.guard = newAPIGuard(id, cfg)
+	st.resolveLogPolicy()
 	st.risks = auditDefinition(def)
 	if raw, ok := data[config.Key].(map[string]interface{}); ok && raw["upstream_auth"] != nil {
 		st.upstreamWanted = true

@@ -57,8 +57,11 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	if r.URL != nil {
 		req.Path, req.RawQuery = r.URL.Path, r.URL.RawQuery
 	}
-	if classify.RequestBodyWanted(r.Method, r.Header) {
-		req.Body = peekRequestBody(r, cap)
+	var bodies *hookBodies
+	var scratch peekScratch
+	defer scratch.release() // after the last use of req.Body
+	if classify.RequestBodyWanted(r.Method, r.Header) && r.Body != nil && r.Body != http.NoBody {
+		req.Body = peekRequestBody(r, cap, &bodies, &scratch)
 	}
 	detected := classify.DetectExchange(&req, res.StatusCode, res.Header, &api.opts)
 	want := classify.BodyWanted(detected, res.StatusCode, res.Header, &api.opts)
@@ -80,7 +83,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	switch bodyPolicy(r, res) {
 	case bodyRead:
 		if want > 0 {
-			resp.Body, resp.Truncated = peekResponseBody(res, want)
+			resp.Body, resp.Truncated = peekResponseBody(res, want, &bodies)
 		}
 	case bodyUnread:
 		resp.Unread = true
@@ -119,7 +122,7 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	setLabels(r, result, who.OAuthClientID)
 	setRepairLabels(r, &plan)
 	guardObserve(api, r, &req, &result, who)
-	logResult(api.id, &result, upstreamStatus, who, repairedField(&plan))
+	logResult(api, &result, upstreamStatus, who, repairedField(&plan))
 	if api.cfg.DebugHeader {
 		res.Header.Set(HeaderDebug, debugValue(&result))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/plugin/logagg"
 	"github.com/oauthcheck/oauthcheck/plugin/standin"
 )
 
@@ -41,11 +42,19 @@ func captureLogs(t *testing.T) *bytes.Buffer {
 	standin.Logger.SetOutput(buf)
 	standin.Logger.SetFormatter(&logrus.JSONFormatter{})
 	standin.Logger.SetLevel(logrus.DebugLevel)
+	resetLogAggregation(logagg.Config{}) // each test sees its own first lines
 	t.Cleanup(func() {
 		standin.Logger.SetOutput(io.Discard)
 		logMu.Unlock()
 	})
 	return buf
+}
+
+// resetLogAggregation gives the plugin a fresh aggregator with cfg (a
+// test clock, limits).
+func resetLogAggregation(cfg logagg.Config) {
+	logTickerOff.Store(true)
+	logAgg.Store(logagg.New[logKey, logPayload](cfg))
 }
 
 func logLines(t *testing.T, buf *bytes.Buffer) []map[string]interface{} {
@@ -336,9 +345,7 @@ func TestHotReloadReparsesConfig(t *testing.T) {
 	if got := run(newer); got != "ok" {
 		t.Errorf("after reload: got %s, want ok (warning suppressed by the new config)", got)
 	}
-	apis.mu.RLock()
-	_, oldKept := apis.byDef[older]
-	apis.mu.RUnlock()
+	_, oldKept := (*apis.byDef.Load())[older]
 	if oldKept {
 		t.Errorf("the replaced definition is still cached; reloads would leak")
 	}

@@ -43,14 +43,49 @@ func stripLabels(h http.Header) {
 	}
 }
 
+// One-value header slices for every registered code and verdict, made
+// once, so labelling a single-cause result allocates nothing. Their
+// capacity is their length: an Add on the header copies, never writes
+// into the shared array.
+var (
+	causeValues = map[classify.Code][]string{}
+	okValues    = []string{string(classify.VerdictOK)}[:1:1]
+	warnValues  = []string{string(classify.VerdictWarning)}[:1:1]
+	badValues   = []string{string(classify.VerdictInvalid)}[:1:1]
+)
+
+func init() {
+	for _, c := range classify.Registry {
+		causeValues[c.Code] = []string{string(c.Code)}[:1:1]
+	}
+}
+
+func verdictValues(v classify.Verdict) []string {
+	switch v {
+	case classify.VerdictOK:
+		return okValues
+	case classify.VerdictWarning:
+		return warnValues
+	case classify.VerdictInvalid:
+		return badValues
+	}
+	return []string{string(v)}
+}
+
 func setLabels(r *http.Request, result classify.Result, clientID string) {
 	causes := result.Causes()
-	values := make([]string, len(causes))
-	for i, c := range causes {
-		values[i] = string(c)
+	var values []string
+	if len(causes) == 1 {
+		values = causeValues[causes[0]]
+	}
+	if values == nil {
+		values = make([]string, len(causes))
+		for i, c := range causes {
+			values[i] = string(c)
+		}
 	}
 	r.Header[HeaderCause] = values
-	r.Header[HeaderVerdict] = []string{string(result.Verdict)}
+	r.Header[HeaderVerdict] = verdictValues(result.Verdict)
 	if classify.LabelSafe(clientID) {
 		r.Header[HeaderClient] = []string{clientID}
 	}

@@ -7,10 +7,14 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
+	"github.com/oauthcheck/oauthcheck/plugin/logagg"
 )
 
 const logPrefix = "oauthcheck"
@@ -42,50 +46,147 @@ func fingerprint(keyHash string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-// logResult writes one line per OAuth response: invalid at warn, warning at
-// info, ok at debug. Only registered codes and public identifiers appear.
-// repaired names the repairs applied to what the client received.
-func logResult(apiID string, result *classify.Result, status int, who caller, repaired string) {
-	log := gatewayLogger()
-	level := logrus.DebugLevel
-	switch result.Verdict {
-	case classify.VerdictInvalid:
-		level = logrus.WarnLevel
-	case classify.VerdictWarning:
-		level = logrus.InfoLevel
+// logKey is what makes two results the same log line: API, verdict,
+// cause set and client. Small (map keys over 128 bytes are stored
+// indirectly) and, for a single cause, built without allocating.
+type logKey struct {
+	api     string
+	verdict classify.Verdict
+	causes  string // comma-joined, root first
+	client  string // public client_id
+	keyID   string // key alias, or key fingerprint
+	alias   bool   // keyID is an alias
+}
+
+// logPayload is the rest of a first line, kept for its summaries.
+type logPayload struct {
+	level    logrus.Level
+	endpoint classify.Endpoint
+	status   int
+	why      classify.Why
+	root     classify.Code
+	repaired string // the repairs applied to what the client received
+}
+
+type logLine = logagg.Line[logKey, logPayload]
+
+var (
+	logAgg       atomic.Pointer[logagg.Aggregator[logKey, logPayload]]
+	logFlushOnce sync.Once
+	// logTickerOff stops the ticker's flushes: tests drive Flush with
+	// their own clock.
+	logTickerOff atomic.Bool
+)
+
+func init() { logAgg.Store(logagg.New[logKey, logPayload](logagg.Config{})) }
+
+// aggregator returns the process's aggregator and starts, once, the one
+// ticker that writes summaries when traffic stops.
+func aggregator() *logagg.Aggregator[logKey, logPayload] {
+	logFlushOnce.Do(func() { go flushLogs(time.Second) })
+	return logAgg.Load()
+}
+
+func flushLogs(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var buf [16]logLine
+	for range t.C {
+		if logTickerOff.Load() {
+			continue
+		}
+		func() {
+			defer func() { _ = recover() }() // a formatting bug must not end the ticker
+			writeLines(gatewayLogger(), logAgg.Load().Flush(buf[:0]))
+		}()
 	}
+}
+
+// logResult logs an OAuth response if its API logs that verdict: the
+// first of a (API, verdict, causes, client) key at once, its repeats in
+// one summary line per window (plugin/logagg). Only registered codes and
+// public identifiers appear. repaired names the repairs applied to what
+// the client received.
+func logResult(api *apiState, result *classify.Result, status int, who caller, repaired string) {
+	level, on := api.logLevel(result.Verdict)
+	if !on {
+		return
+	}
+	log := gatewayLogger()
 	if !log.IsLevelEnabled(level) {
+		return
+	}
+	k := logKey{api: api.id, verdict: result.Verdict}
+	if causes := result.Causes(); len(causes) == 1 {
+		k.causes = string(causes[0])
+	} else {
+		k.causes = joinCauses(causes)
+	}
+	if who.OAuthClientID != "" && classify.LabelSafe(who.OAuthClientID) {
+		k.client = who.OAuthClientID
+	}
+	if who.Alias != "" {
+		k.keyID, k.alias = who.Alias, true
+	} else {
+		k.keyID = who.KeyFingerprint
+	}
+	p := logPayload{level: level, endpoint: result.Endpoint, status: status, why: result.Why, root: result.Root(), repaired: repaired}
+	var buf [4]logLine
+	writeLines(log, aggregator().Observe(k, p, buf[:0]))
+}
+
+func writeLines(log *logrus.Logger, lines []logLine) {
+	for i := range lines {
+		writeLine(log, &lines[i])
+	}
+}
+
+func writeLine(log *logrus.Logger, l *logLine) {
+	if l.Kind == logagg.DroppedOnly {
+		log.WithFields(logrus.Fields{"prefix": logPrefix, "dropped": l.Dropped}).
+			Warn("oauthcheck: log lines dropped by the rate cap")
+		return
+	}
+	k, p := &l.Key, &l.Payload
+	if !log.IsLevelEnabled(p.level) {
 		return
 	}
 	fields := logrus.Fields{
 		"prefix":          logPrefix,
-		"api_id":          apiID,
-		"endpoint":        string(result.Endpoint),
-		"verdict":         string(result.Verdict),
-		"causes":          joinCauses(result.Causes()),
-		"upstream_status": status,
-		"detected":        result.Why.DetectedText(),
+		"api_id":          k.api,
+		"endpoint":        string(p.endpoint),
+		"verdict":         string(k.verdict),
+		"causes":          k.causes,
+		"upstream_status": p.status,
+		"detected":        p.why.DetectedText(),
 	}
-	if repaired != "" {
-		fields["repaired"] = repaired
+	if p.repaired != "" {
+		fields["repaired"] = p.repaired
 	}
-	if rule := result.Why.RuleText(); rule != "" {
+	if rule := p.why.RuleText(); rule != "" {
 		fields["rule"] = rule
 	}
-	if who.OAuthClientID != "" && classify.LabelSafe(who.OAuthClientID) {
-		fields["client_id"] = who.OAuthClientID
+	if k.client != "" {
+		fields["client_id"] = k.client
 	}
-	if who.Alias != "" {
-		fields["key_alias"] = who.Alias
-	} else if who.KeyFingerprint != "" {
-		fields["key_hash"] = who.KeyFingerprint
+	if k.alias {
+		fields["key_alias"] = k.keyID
+	} else if k.keyID != "" {
+		fields["key_hash"] = k.keyID
+	}
+	if l.Kind == logagg.Summary {
+		fields["repeats"] = l.Repeats
+		fields["window"] = l.Window.Round(time.Second).String()
+	}
+	if l.Dropped > 0 {
+		fields["dropped"] = l.Dropped
 	}
 	msg := "oauthcheck: OAuth response ok"
-	if root, ok := classify.Lookup(result.Root()); ok && result.Verdict != classify.VerdictOK {
-		msg = fmt.Sprintf("oauthcheck: %s OAuth response: %s", result.Verdict, root.Summary)
+	if root, ok := classify.Lookup(p.root); ok && k.verdict != classify.VerdictOK {
+		msg = fmt.Sprintf("oauthcheck: %s OAuth response: %s", k.verdict, root.Summary)
 		fields["hint"] = root.Hint
 	}
-	log.WithFields(fields).Log(level, msg)
+	log.WithFields(fields).Log(p.level, msg)
 }
 
 func joinCauses(causes []classify.Code) string {

@@ -77,7 +77,30 @@ type Config struct {
 
 	// Guard configures attack protection (guard.go). Default: observe.
 	Guard *Guard `json:"guard,omitempty"`
+
+	// LogVerdicts lists the verdicts that get log lines: ok, warning,
+	// invalid. Default: invalid and warning; [] logs none. Analytics
+	// labels are written whatever this says.
+	LogVerdicts []string `json:"log_verdicts,omitempty"`
+
+	// LogLevels maps a verdict to the level of its lines: debug, info,
+	// warn or error. Default: invalid warn, warning info, ok debug.
+	LogLevels map[string]string `json:"log_levels,omitempty"`
 }
+
+// Log levels a verdict's lines can take, lowest first.
+var LogLevelNames = []string{"debug", "info", "warn", "error"}
+
+// DefaultLogVerdicts are the verdicts logged when log_verdicts is unset.
+var DefaultLogVerdicts = []string{string(classify.VerdictInvalid), string(classify.VerdictWarning)}
+
+var defaultLogLevels = map[classify.Verdict]string{
+	classify.VerdictInvalid: "warn",
+	classify.VerdictWarning: "info",
+	classify.VerdictOK:      "debug",
+}
+
+var verdictNames = []classify.Verdict{classify.VerdictOK, classify.VerdictWarning, classify.VerdictInvalid}
 
 // Parse reads the oauthcheck key of an API's plugin config data. Missing
 // data or a missing key gives the defaults. The error says what is wrong in
@@ -171,6 +194,29 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Guard.validate()...)
+	seen := map[string]bool{}
+	for i, v := range c.LogVerdicts {
+		switch {
+		case !knownVerdict(v):
+			errs = append(errs, fmt.Sprintf("%s.log_verdicts[%d]: unknown verdict %q (want ok, warning or invalid)", Key, i, v))
+		case seen[v]:
+			errs = append(errs, fmt.Sprintf("%s.log_verdicts[%d]: %q is listed twice", Key, i, v))
+		}
+		seen[v] = true
+	}
+	verdicts := make([]string, 0, len(c.LogLevels))
+	for v := range c.LogLevels {
+		verdicts = append(verdicts, v)
+	}
+	sort.Strings(verdicts)
+	for _, v := range verdicts {
+		if !knownVerdict(v) {
+			errs = append(errs, fmt.Sprintf("%s.log_levels[%q]: unknown verdict (want ok, warning or invalid)", Key, v))
+		}
+		if level := c.LogLevels[v]; !knownLevel(level) {
+			errs = append(errs, fmt.Sprintf("%s.log_levels[%q]: unknown level %q (want one of %s)", Key, v, level, strings.Join(LogLevelNames, ", ")))
+		}
+	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
@@ -199,6 +245,46 @@ func (c Config) Options() classify.Options {
 		}
 	}
 	return o
+}
+
+// Logs reports whether lines of verdict v are written.
+func (c Config) Logs(v classify.Verdict) bool {
+	list := c.LogVerdicts
+	if list == nil {
+		list = DefaultLogVerdicts
+	}
+	for _, name := range list {
+		if name == string(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// LogLevel is the level name (one of LogLevelNames) of verdict v's lines.
+func (c Config) LogLevel(v classify.Verdict) string {
+	if level, ok := c.LogLevels[string(v)]; ok && knownLevel(level) {
+		return level
+	}
+	return defaultLogLevels[v]
+}
+
+func knownVerdict(v string) bool {
+	for _, name := range verdictNames {
+		if string(name) == v {
+			return true
+		}
+	}
+	return false
+}
+
+func knownLevel(level string) bool {
+	for _, name := range LogLevelNames {
+		if name == level {
+			return true
+		}
+	}
+	return false
 }
 
 // BodyCap is the effective inspection cap in bytes.

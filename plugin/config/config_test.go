@@ -62,6 +62,36 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+func TestLogPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		json    string
+		verdict classify.Verdict
+		logs    bool
+		level   string
+	}{
+		{`{}`, classify.VerdictInvalid, true, "warn"},
+		{`{}`, classify.VerdictWarning, true, "info"},
+		{`{}`, classify.VerdictOK, false, "debug"},
+		{`{"log_verdicts": []}`, classify.VerdictInvalid, false, "warn"},
+		{`{"log_verdicts": ["ok"]}`, classify.VerdictOK, true, "debug"},
+		{`{"log_verdicts": ["ok"]}`, classify.VerdictWarning, false, "info"},
+		{`{"log_levels": {"warning": "debug"}}`, classify.VerdictWarning, true, "debug"},
+		{`{"log_levels": {"warning": "debug"}}`, classify.VerdictInvalid, true, "warn"},
+		{`{"log_levels": {"invalid": "error"}}`, classify.VerdictInvalid, true, "error"},
+	} {
+		c, err := ParseJSON([]byte(tc.json))
+		if err != nil {
+			t.Fatalf("ParseJSON(%s): %v", tc.json, err)
+		}
+		if got := c.Logs(tc.verdict); got != tc.logs {
+			t.Errorf("%s: Logs(%s) = %v, want %v", tc.json, tc.verdict, got, tc.logs)
+		}
+		if got := c.LogLevel(tc.verdict); got != tc.level {
+			t.Errorf("%s: LogLevel(%s) = %q, want %q", tc.json, tc.verdict, got, tc.level)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
 		{`{"oauthcheck": "on"}`, `oauthcheck: must be an object, got a string`},
@@ -75,6 +105,11 @@ func TestParseErrors(t *testing.T) {
 		{`{"oauthcheck": {"suppress_warnings": ["invalid_client"]}}`, `oauthcheck.suppress_warnings[0]: "invalid_client" is an invalid-severity cause and cannot be suppressed`},
 		{`{"oauthcheck": {"suppress_warnings": ["nope"]}}`, `oauthcheck.suppress_warnings[0]: "nope" is not a registered cause`},
 		{`{"oauthcheck": {"debug_header": "yes"}}`, `oauthcheck.debug_header: must be a boolean, got string`},
+		{`{"oauthcheck": {"log_verdicts": ["warning", "Invalid"]}}`, `oauthcheck.log_verdicts[1]: unknown verdict "Invalid" (want ok, warning or invalid)`},
+		{`{"oauthcheck": {"log_verdicts": ["ok", "ok"]}}`, `oauthcheck.log_verdicts[1]: "ok" is listed twice`},
+		{`{"oauthcheck": {"log_verdicts": "warning"}}`, `oauthcheck.log_verdicts: must be an array, got string`},
+		{`{"oauthcheck": {"log_levels": {"warning": "loud"}}}`, `oauthcheck.log_levels["warning"]: unknown level "loud" (want one of debug, info, warn, error)`},
+		{`{"oauthcheck": {"log_levels": {"bad": "info"}}}`, `oauthcheck.log_levels["bad"]: unknown verdict (want ok, warning or invalid)`},
 	} {
 		_, err := Parse(configData(t, tc.json))
 		if err == nil {

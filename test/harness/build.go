@@ -72,7 +72,33 @@ func Main(m *testing.M) int {
 	return code
 }
 
-func build() (string, error) {
+// Builds of other plugin packages (BuildPluginPackage), by import path.
+var (
+	othersMu sync.Mutex
+	others   = map[string]string{}
+)
+
+// BuildPluginPackage builds another plugin main package of the test
+// module (for example a no-op plugin to compare against) the same way as
+// BuildPlugin, once per process, and returns its .so path.
+func BuildPluginPackage(t testing.TB, pkg string) string {
+	t.Helper()
+	othersMu.Lock()
+	defer othersMu.Unlock()
+	if so, ok := others[pkg]; ok {
+		return so
+	}
+	so, err := buildPackage(pkg, fmt.Sprintf("plugin-%d.so", len(others)))
+	if err != nil {
+		t.Fatalf("build plugin %s: %v", pkg, err)
+	}
+	others[pkg] = so
+	return so
+}
+
+func build() (string, error) { return buildPackage(PluginPackage, "oauthcheck.so") }
+
+func buildPackage(pkg, name string) (string, error) {
 	goBin, err := goBinary()
 	if err != nil {
 		return "", err
@@ -91,20 +117,35 @@ func build() (string, error) {
 		return "", fmt.Errorf("%s is %s but the test binary was built by %s; plugin.Open would refuse the mix", goBin, v, runtime.Version())
 	}
 
-	buildDir, err = os.MkdirTemp("", "oauthcheck-harness-")
-	if err != nil {
+	if err := makeBuildDir(); err != nil {
 		return "", err
 	}
-	so := filepath.Join(buildDir, "oauthcheck.so")
+	so := filepath.Join(buildDir, name)
 	args := []string{"build", "-buildmode=plugin"}
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	args = append(args, "-o", so, PluginPackage)
+	args = append(args, "-o", so, pkg)
 	if _, err := run(modDir, env, goBin, args...); err != nil {
 		return "", err
 	}
 	return so, nil
+}
+
+var buildDirMu sync.Mutex
+
+func makeBuildDir() error {
+	buildDirMu.Lock()
+	defer buildDirMu.Unlock()
+	if buildDir != "" {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "oauthcheck-harness-")
+	if err != nil {
+		return err
+	}
+	buildDir = dir
+	return nil
 }
 
 func run(dir string, env []string, name string, args ...string) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,6 +61,10 @@ type API struct {
 	// AnalyticsPlugin is analytics_plugin.enable with the plugin's
 	// OAuthCheckAnalytics; Tyk runs it on the record before storing it.
 	AnalyticsPlugin bool
+
+	// DiscardRecords keeps no records and no copy of client bodies, for
+	// load and soak runs (the record is still built, as Tyk builds it).
+	DiscardRecords bool
 
 	// Transport to the upstream. Nil: like Tyk's default transport, which
 	// leaves compression on (Go adds Accept-Encoding: gzip and decodes the
@@ -200,9 +205,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.mu.Unlock()
 	}()
 
-	cw := &clientWriter{rw: w}
+	cw := &clientWriter{rw: w, discard: g.api.DiscardRecords}
 	rec, recorded := g.serve(cw, r)
-	if !recorded {
+	if !recorded || g.api.DiscardRecords {
 		return
 	}
 	rec.ClientStatus = cw.status
@@ -277,6 +282,9 @@ func sessionOf(r *http.Request) (Session, bool) {
 // analytics record is made, tags from tag_headers included
 // (handler_error.go:210 / :214 / :161). Hence write=false below.
 func (g *Gateway) requestHook(h func(http.ResponseWriter, *http.Request), w *clientWriter, r *http.Request) (rec Record, done bool) {
+	if h == nil {
+		return Record{}, false // no plugin: Tyk adds no middleware
+	}
 	hw := &hookWriter{clientWriter: w}
 	panicked := func() (panicked bool) {
 		defer func() {
@@ -450,6 +458,9 @@ func (g *Gateway) responseHook(w *clientWriter, res *http.Response, r *http.Requ
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 	}()
+	if g.plugin.Response == nil {
+		return // no plugin
+	}
 	g.injectDefinition(r)
 	g.plugin.Response(&hookWriter{clientWriter: w}, res, r)
 }
@@ -463,13 +474,41 @@ func deepCopyBody(source, target *http.Request) error {
 	}
 	body, err := io.ReadAll(source.Body)
 	source.Body.Close()
-	source.Body = io.NopCloser(bytes.NewReader(body))
+	if source.ContentLength == -1 {
+		source.Body = io.NopCloser(bytes.NewReader(body)) // copyRequest leaves chunked bodies unwrapped
+	} else {
+		source.Body = &nopCloserBuffer{r: bytes.NewReader(body)}
+	}
 	if err != nil {
 		return err
 	}
 	target.Body = io.NopCloser(bytes.NewReader(body))
 	return nil
 }
+
+// nopCloserBuffer mirrors Tyk's type of the same name, which
+// nopCloseRequestBody puts in the client's request after deepCopyBody
+// (v5.8.0 to v5.14.0), unless the request was chunked: in
+// memory, Close does nothing, Seek takes io.SeekStart only, and a read
+// that reaches EOF rewinds for the next reader.
+type nopCloserBuffer struct{ r *bytes.Reader }
+
+func (n *nopCloserBuffer) Read(p []byte) (int, error) {
+	c, err := n.r.Read(p)
+	if err == io.EOF {
+		_, _ = n.r.Seek(0, io.SeekStart)
+	}
+	return c, err
+}
+
+func (n *nopCloserBuffer) Seek(offset int64, whence int) (int64, error) {
+	if whence != io.SeekStart {
+		return 0, errors.New("invalid seek method, only supporting SeekStart")
+	}
+	return n.r.Seek(offset, whence)
+}
+
+func (n *nopCloserBuffer) Close() error { return nil }
 
 // flushImmediately mirrors ReverseProxy.flushInterval returning -1.
 func flushImmediately(res *http.Response) bool {
@@ -533,9 +572,10 @@ func KeyHash(key string) string { return keyHash(key) }
 
 // clientWriter forwards to the client and keeps a copy of what it got.
 type clientWriter struct {
-	rw     http.ResponseWriter
-	status int
-	body   bytes.Buffer
+	rw      http.ResponseWriter
+	status  int
+	body    bytes.Buffer
+	discard bool // keep no copy
 }
 
 func (w *clientWriter) Header() http.Header { return w.rw.Header() }
@@ -552,7 +592,9 @@ func (w *clientWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	w.body.Write(p)
+	if !w.discard {
+		w.body.Write(p)
+	}
 	return w.rw.Write(p)
 }
 
