@@ -115,13 +115,18 @@ func OAuthCheckResponse(_ http.ResponseWriter, res *http.Response, r *http.Reque
 	var plan repair.Plan
 	if api.cfg.Repair.On {
 		// Repair mode (opt-in): the causes stay those of the upstream's answer.
-		if plan = repairResponse(api, res, &req, &resp, &result); plan.Skipped {
+		// Copies keep req, resp and result on the stack on the other paths.
+		reqCopy, respCopy, resultCopy := req, resp, result
+		if plan = repairResponse(api, res, &reqCopy, &respCopy, &resultCopy); plan.Skipped {
 			result = result.With(classify.RepairSkipped)
 		}
 	}
 	setLabels(r, result, who.OAuthClientID)
 	setRepairLabels(r, &plan)
-	guardObserve(api, r, &req, &result, who)
+	if api.guard != nil {
+		greq, gres := req, result // copies: the guard's pointers would move req and result to the heap
+		guardObserve(api, r, &greq, &gres, who)
+	}
 	logResult(api, &result, upstreamStatus, who, repairedField(&plan))
 	if api.cfg.DebugHeader {
 		res.Header.Set(HeaderDebug, debugValue(&result))

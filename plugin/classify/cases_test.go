@@ -722,6 +722,18 @@ var exchanges = []exchange{
 		resp:     jsonResp("403", `{"Error":[{"error_description":"Insufficient authentication."}]}`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
+	{
+		name: "a vendor token exchange on a path that names a token", source: "https://open.lazada.com/apps/doc/doc?nodeId=10434&docId=108260",
+		req:      Request{Method: "GET", Path: "/rest/auth/token/create", RawQuery: "app_key=1&code=PLACEHOLDER-code&sign=PLACEHOLDER-sig", Header: hdr()},
+		resp:     jsonResp("200", `{"access_token":"PLACEHOLDER-at","refresh_token":"PLACEHOLDER-rt","refresh_expires_in":2592000}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingTokenType},
+	},
+	{
+		name: "a resource path naming tokens, with a credential, stays a resource call", source: "https://www.rfc-editor.org/rfc/rfc6750#section-2.1",
+		req:      Request{Method: "GET", Path: "/api/tokens/list", Header: hdr("Authorization", "Bearer PLACEHOLDER-at")},
+		resp:     jsonResp("200", `{"tokens":[{"access_token":"PLACEHOLDER-other"}]}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

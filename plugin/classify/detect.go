@@ -495,6 +495,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("credentials", cred)
 		return EndpointResource
 	}
+	// A path that names a token or OAuth (Lazada's /auth/token/create,
+	// Netlify's /oauth/tickets/…/exchange) with no credential of a resource
+	// call: a vendor's token exchange if the answer carries a token or an error.
+	if containsFold(req.Path, "token") || containsFold(req.Path, "oauth") {
+		why.candidate, why.tokenPath = true, true
+	}
 	// An API key or vendor token in the query: the API behind the gateway
 	// is a resource server (Moodle's ?wstoken=, HubSpot's ?hapikey=), whose
 	// 200 may still be an error envelope.
@@ -542,7 +548,7 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 	case f.accessToken.nonEmptyString() && (f.tokenType.present() || f.expiresIn.present()):
 		why.evidence("response field", "access_token")
 		return EndpointToken
-	case why.exchange && status < 300 && (f.accessToken.nonEmptyString() || f.altToken.nonEmptyString()):
+	case (why.exchange || why.tokenPath) && status < 300 && (f.accessToken.nonEmptyString() || f.altToken.nonEmptyString() && why.exchange):
 		why.evidence("response field", "token")
 		return EndpointToken
 	case why.exchange && status >= 400 && status < 500 && (f.format == formatJSON || f.format == formatJSONArray) &&

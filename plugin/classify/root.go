@@ -87,6 +87,10 @@ type Why struct {
 	// (app_secret, secret_key, password): a token request if the answer
 	// carries a token or an error.
 	exchange bool
+	// tokenPath: the path names a token or OAuth and the request carries
+	// no resource credential: a token request if the answer carries
+	// access_token.
+	tokenPath bool
 }
 
 func (w *Why) evidence(kind, value string) {
