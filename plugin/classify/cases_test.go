@@ -734,6 +734,18 @@ var exchanges = []exchange{
 		resp:     jsonResp("200", `{"tokens":[{"access_token":"PLACEHOLDER-other"}]}`),
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
+	{
+		name: "an explicit invalid_token for a token carried in a vendor's body field", source: "https://misskey-hub.net/en/docs/for-developers/api/",
+		req:      Request{Method: "POST", Path: "/api/i", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"i":"PLACEHOLDER-token"}`)},
+		resp:     jsonResp("401", `{"error":{"message":"Authentication failed.","code":"AUTHENTICATION_FAILED"}}`, "WWW-Authenticate", `Bearer error="invalid_token"`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "an explicit invalid_token for a request carrying nothing is a missing token", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/api/me", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("401", `{"error":"invalid_token"}`, "WWW-Authenticate", `Bearer error="invalid_token"`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

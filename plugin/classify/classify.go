@@ -638,6 +638,10 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		return
 	}
 	sent := sentCredentials(req, status)
+	// vendorCarried: no credential this engine knows, but a query or body
+	// that may carry one under a vendor's name (Misskey's JSON "i"): an
+	// explicit invalid_token from the server is then believed.
+	vendorCarried := !sent && (req.RawQuery != "" || len(req.Body) > 0) && headerValue(req.Header, "Authorization") == ""
 	ch := oauthChallenge(resp.Header["Www-Authenticate"])
 	if sent && basicInsteadOfBearer(req, ch, resp.Header["Www-Authenticate"], body.b) {
 		// HTTP Basic (a client's id and secret, Postman's empty "Og==")
@@ -655,7 +659,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			r.add(UnrecognizedError)
 			return
 		}
-		r.add(resourceRoot(adjustForEndpoint(c, EndpointResource), sent))
+		r.add(resourceRoot(adjustForEndpoint(c, EndpointResource), sent || vendorCarried && c == InvalidToken))
 		if status == 401 {
 			return
 		}
@@ -681,7 +685,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if root == MissingToken && sent && r.Why.Rule != "token_absent" {
 		root = InvalidToken // generic "authentication required" with a token sent
 	}
-	if (root == InvalidToken || r.Why.Rule == "policy_denied") && !sent {
+	if (root == InvalidToken || r.Why.Rule == "policy_denied") && !sent && !(r.Why.Rule == "error_code" && vendorCarried) {
 		root = MissingToken // no token was sent, so none can be invalid; a policy wanted one
 	}
 	if status < 300 {
