@@ -746,6 +746,12 @@ var exchanges = []exchange{
 		resp:     jsonResp("401", `{"error":"invalid_token"}`, "WWW-Authenticate", `Bearer error="invalid_token"`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
 	},
+	{
+		name: "verification_url instead of RFC 8628's verification_uri", source: "https://www.rfc-editor.org/rfc/rfc8628#section-3.2",
+		req:      formPost("/device/code", "client_id=c&scope=login"),
+		resp:     jsonResp("200", `{"device_code":"PLACEHOLDER-dc","user_code":"ABCD-EFGH","verification_url":"https://as.example/device","interval":5,"expires_in":300}`),
+		endpoint: EndpointDeviceAuthorization, verdict: VerdictInvalid, causes: []Code{MissingDeviceFields},
+	},
 	// Observed risks (observe_risks): info causes after the root, never the verdict.
 	{
 		name: "risk: authorization request without PKCE", source: "https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1",

@@ -219,7 +219,7 @@ func (f *oauthFields) set(key []byte, v value) {
 		f.deviceCode = v
 	case "user_code":
 		f.userCode = v
-	case "verification_uri", "verification_url":
+	case "verification_uri": // RFC 8628 §3.2; Google's and Yandex's verification_url fails strict clients
 		f.verificationURI = v
 	case "active":
 		f.active = v
