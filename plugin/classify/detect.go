@@ -498,7 +498,8 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	// A path that names a token or OAuth (Lazada's /auth/token/create,
 	// Netlify's /oauth/tickets/…/exchange) with no credential of a resource
 	// call: a vendor's token exchange if the answer carries a token or an error.
-	if containsFold(req.Path, "token") || containsFold(req.Path, "oauth") {
+	// Only successes: a failure there is judged as before, by its own signals.
+	if status < 300 && (containsFold(req.Path, "token") || containsFold(req.Path, "oauth")) {
 		why.candidate, why.tokenPath = true, true
 	}
 	// An API key or vendor token in the query: the API behind the gateway
