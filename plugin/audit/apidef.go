@@ -324,6 +324,14 @@ func checkAPI(subject string, v *apiView, md *Metadata) []Finding {
 	if ua := cfg.UpstreamAuth; ua != nil && ua.ClientSecret != "" && !upstreamauth.IsTykReference(ua.ClientSecret) {
 		add(ConfigUpstreamSecretPlain, "upstream_auth.client_secret is not a Tyk secret reference")
 	}
+	if ua := cfg.UpstreamAuth; ua != nil {
+		for _, u := range []string{ua.TokenURL, ua.IntrospectionURL} {
+			if strings.HasPrefix(strings.ToLower(u), "http://") {
+				add(ConfigUpstreamPlainHTTP, fmt.Sprintf("authorization server URL %q", u))
+				break
+			}
+		}
+	}
 	for _, d := range optionConflicts(cfg) {
 		add(ConfigOptionsConflict, d)
 	}

@@ -88,6 +88,7 @@ const (
 	ConfigWithoutHooks          = "config_without_hooks"
 	ConfigOptionsConflict       = "config_options_conflict"
 	ConfigUpstreamSecretPlain   = "config_upstream_secret_plain"
+	ConfigUpstreamPlainHTTP     = "config_upstream_auth_plain_http"
 )
 
 // Rules is the registry, ordered by kind, then most severe first.
@@ -119,6 +120,7 @@ var Rules = []Rule{
 	{ConfigIssuerDiffersMetadata, SeverityHigh, KindPluginConfig, "the configured issuer differs from the metadata's issuer, so every iss check fails", "set oauthcheck.issuer to the metadata's issuer", "RFC 9207 §2.4; plugin/config/config.go"},
 	{ConfigEndpointOutsideListen, SeverityMedium, KindPluginConfig, "an endpoints path lies outside the API's listen path, so it never matches", "write endpoints paths as the client sends them, listen path included", "plugin/config/config.go Config.Endpoints"},
 	{ConfigUpstreamSecretPlain, SeverityHigh, KindPluginConfig, "upstream_auth.client_secret is written in the definition in plain text", "write it as a Tyk reference (env://NAME, secrets://NAME, vault://NAME) or use client_secret_env or client_secret_file", "Tyk gateway/api_definition.go replaceSecrets; plugin/upstreamauth/config.go"},
+	{ConfigUpstreamPlainHTTP, SeverityMedium, KindPluginConfig, "upstream_auth talks to its authorization server over plain http, so the gateway's secret crosses the network in clear", "serve the token and introspection endpoints over https and drop insecure_allow_http", "RFC 6749 §2.3.1; plugin/upstreamauth/config.go"},
 	{ConfigOptionsConflict, SeverityLow, KindPluginConfig, "two oauthcheck options defeat each other, so one of them does nothing", "drop the option the detail names, or the one it cancels", "plugin/config/config.go"},
 	{ConfigWithoutHooks, SeverityLow, KindPluginConfig, "oauthcheck options are set but no oauthcheck hook is wired, so they do nothing", "wire OAuthCheckPre and OAuthCheckResponse, or drop the config", "plugin/config/config.go"},
 	{ConfigDebugHeaderOn, SeverityLow, KindPluginConfig, "debug_header tells every client the verdict and causes", "turn debug_header off outside test set-ups", "plugin/config/config.go Config.DebugHeader"},

@@ -353,6 +353,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{func(c *Config) { c.TokenURL = "" }, "up.token_url: is required"},
 		{func(c *Config) { c.TokenURL = "http://as.example/token" }, "up.token_url: must be an https URL"},
+		{func(c *Config) { c.TokenURL, c.InsecureAllowHTTP = "ftp://as.example/token", true }, "up.token_url: must be an https URL"},
 		{func(c *Config) { c.ClientID = "" }, "up.client_id: is required"},
 		{func(c *Config) { c.ClientSecretEnv = "" }, "up.client_secret: set exactly one"},
 		{func(c *Config) { c.ClientSecretFile = "/x" }, "up.client_secret: set exactly one"},
@@ -364,6 +365,11 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if err := good.Validate("up"); err != nil {
 		t.Fatalf("good config: %v", err)
+	}
+	demo := good
+	demo.TokenURL, demo.InsecureAllowHTTP = "http://keycloak:8080/token", true
+	if err := demo.Validate("up"); err != nil {
+		t.Errorf("plain http with insecure_allow_http: %v", err)
 	}
 	for _, tc := range cases {
 		c := good
@@ -419,5 +425,37 @@ func BenchmarkCachedToken(b *testing.B) {
 		if _, fail := c.Token(ctx); fail != nil {
 			b.Fatal(fail.Detail)
 		}
+	}
+}
+
+func TestSlowAndResetAnswers(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	slow := newAuthServer(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	reset := newAuthServer(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close() // no answer at all: the connection drops
+		}
+	})
+	for name, url := range map[string]string{"slow": slow.URL, "reset": reset.URL} {
+		t.Run(name, func(t *testing.T) {
+			c := newClient(t, url, &clock{t: time.Unix(1_800_000_000, 0)}, func(cfg *Config) { cfg.TimeoutSeconds = 1 })
+			_, fail := c.Token(context.Background())
+			if fail == nil {
+				t.Fatal("got a token")
+			}
+			if fail.Result.Root() != classify.TemporarilyUnavailable || !fail.Result.Has(classify.UpstreamAuthFailed) || fail.Status != 0 {
+				t.Errorf("causes %v status %d: want temporarily_unavailable, upstream_auth_failed and no status", fail.Result.Causes(), fail.Status)
+			}
+			if strings.Contains(fail.Detail, testSecret) {
+				t.Error("detail holds the secret")
+			}
+		})
 	}
 }

@@ -63,6 +63,11 @@ type Config struct {
 	Format string `json:"format,omitempty"`
 	// TimeoutSeconds bounds one token request. Default 5, at most 60.
 	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
+	// InsecureAllowHTTP lets token_url and introspection_url be plain
+	// http off loopback, for a demo stack whose IdP has no TLS (the
+	// compose Keycloak). The secret then crosses the network in clear;
+	// oauthcheck audit reports it.
+	InsecureAllowHTTP bool `json:"insecure_allow_http,omitempty"`
 
 	// IntrospectionURL turns on introspection mode (RFC 7662): each
 	// caller's Bearer token is checked at this endpoint with the gateway's
@@ -90,7 +95,7 @@ func (c Config) Validate(prefix string) error {
 		errs = append(errs, prefix+"."+field+": "+fmt.Sprintf(format, args...))
 	}
 	checkURL := func(field, v string) {
-		if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+		if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && (loopback(u.Hostname()) || c.InsecureAllowHTTP))) {
 			bad(field, "must be an https URL (http only on loopback), got %q", v)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -207,9 +208,18 @@ func loadApps(dir string) ([]appDef, error) {
 			ConfigData         map[string]interface{} `json:"config_data"`
 			ConfigDataDisabled bool                   `json:"config_data_disabled"`
 			TagHeaders         []string               `json:"tag_headers"`
+			Middleware         struct {
+				Post []struct {
+					Name string `json:"name"`
+				} `json:"post"`
+			} `json:"custom_middleware"`
 		}
-		if err := readJSON(f, &c); err != nil {
+		raw, err := os.ReadFile(f)
+		if err != nil {
 			return nil, err
+		}
+		if err := json.Unmarshal(replaceEnvSecrets(raw), &c); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		if !c.Proxy.Strip {
 			return nil, fmt.Errorf("%s: the harness run expects strip_listen_path", f)
@@ -220,6 +230,9 @@ func loadApps(dir string) ([]appDef, error) {
 			TagHeaders: c.TagHeaders, DetailedRecording: c.Detailed, AnalyticsPlugin: c.Analytics.Enable,
 			AuthHeader: c.Auth.Header,
 		}}
+		for _, h := range c.Middleware.Post {
+			d.API.PostHook = d.API.PostHook || h.Name == harness.SymbolPost
+		}
 		if d.API.AuthHeader == "" {
 			d.API.AuthHeader = c.AuthConfigs["authToken"].Header
 		}
@@ -231,6 +244,21 @@ func loadApps(dir string) ([]appDef, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// envSecret is Tyk's env:// reference (gateway/api_definition.go envRegex).
+var envSecret = regexp.MustCompile(`env://([^"]+)`)
+
+// replaceEnvSecrets does what Tyk's replaceSecrets does for env:// before
+// it parses a definition file: each reference whose variable is set
+// becomes its value, across the whole text.
+func replaceEnvSecrets(b []byte) []byte {
+	return envSecret.ReplaceAllFunc(b, func(m []byte) []byte {
+		if v := os.Getenv(string(m[len("env://"):])); v != "" {
+			return []byte(v)
+		}
+		return m
+	})
 }
 
 // fromOAS takes what Tyk reads from the OAS document of an OAS API.
@@ -333,7 +361,8 @@ func TestHydraAppsMirrorApps(t *testing.T) {
 		case ".name", ".info.title", ".x-tyk-api-gateway.info.name", ".proxy.target_url", ".x-tyk-api-gateway.upstream.url":
 			return true
 		}
-		return strings.Contains(path, ".oauthcheck.endpoints") || strings.HasSuffix(path, ".oauthcheck.issuer")
+		return strings.Contains(path, ".oauthcheck.endpoints") || strings.HasSuffix(path, ".oauthcheck.issuer") ||
+			strings.HasSuffix(path, ".oauthcheck.upstream_auth.token_url")
 	}
 	for _, f := range files {
 		var a, b interface{}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -223,4 +224,51 @@ func TestUpstreamIntrospection(t *testing.T) {
 	checkCauses(t, ex.Record, []string{"missing_token"}, "invalid")
 	call(good.AccessToken) // cached: no second introspection needed
 	assertNoSecrets(t, secretFragments(d.secretValues()), harness.CaptureLogs().Bytes(), g.Records(t))
+}
+
+// TestUpstreamAuthRefreshesExpiredToken: a token whose lifetime has passed
+// is never sent; the next request fetches a new one.
+func TestUpstreamAuthRefreshesExpiredToken(t *testing.T) {
+	p := loadPlugin(t)
+	var mu sync.Mutex
+	issued := 0
+	as := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		issued++
+		n := issued
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]interface{}{"access_token": "PLACEHOLDER-short-" + string(rune('0'+n)), "token_type": "Bearer", "expires_in": 1})
+	}))
+	t.Cleanup(as.Close)
+	var seen []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(api.Close)
+	t.Setenv("OAUTHCHECK_TEST_SHORT_SECRET", "short-"+randomString(t, 6))
+	g := harness.NewGateway(t, p, harness.API{
+		ID: uniqueAPIID("upstream-auth-expiry"), Upstream: api.URL, Keyless: true, PostHook: true,
+		ConfigData: map[string]interface{}{"oauthcheck": map[string]interface{}{"upstream_auth": map[string]interface{}{
+			"token_url": as.URL + "/token", "client_id": "gw", "client_secret_env": "OAUTHCHECK_TEST_SHORT_SECRET",
+		}}},
+	})
+	get := func() {
+		req, _ := http.NewRequest(http.MethodGet, g.URL+"/data", nil)
+		if ex := g.Do(t, rawClient(), req); ex.Status != http.StatusOK {
+			t.Fatalf("got %d %s", ex.Status, ex.Body)
+		}
+	}
+	get()
+	time.Sleep(1100 * time.Millisecond) // past the one-second lifetime
+	get()
+	mu.Lock()
+	defer mu.Unlock()
+	if issued != 2 || len(seen) != 2 || seen[0] == seen[1] || seen[1] != "Bearer PLACEHOLDER-short-2" {
+		t.Errorf("token requests %d, upstream saw %q: want a second token after the first expired", issued, seen)
+	}
 }

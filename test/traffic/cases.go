@@ -160,6 +160,33 @@ func (r *Runner) allIdPCases() []*Case {
 			},
 		}, ""),
 		{
+			// The caller sends no token: the gateway's post hook fetched one
+			// for itself (client credentials), and Keycloak's userinfo takes it.
+			Name: "idp/upstream-auth-gateway-token", Target: TargetIdP, APIID: UpstreamAuthAPIID, Only: Keycloak,
+			WantCauses: nil, NoClient: true, WantStatus: 200,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.gw(UpstreamAuthPrefix+ep.Userinfo), nil)
+				if err != nil {
+					return err
+				}
+				return do(hc, req)
+			},
+		},
+		{
+			// A wrong gateway secret: the client gets the plugin's 502, and the
+			// record says the gateway's own fetch failed, not the caller.
+			Name: "idp/upstream-auth-wrong-gateway-secret", Target: TargetIdP, APIID: UpstreamAuthBrokenAPIID, Only: Keycloak,
+			Family: classify.FamilyCredentials, WantCauses: []string{"invalid_client", "upstream_auth_failed"},
+			WantVerdict: "invalid", NoClient: true, WantStatus: 502,
+			send: func(ctx context.Context, hc *http.Client, r *Runner) error {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.gw(UpstreamAuthBrokenPrefix+ep.Userinfo), nil)
+				if err != nil {
+					return err
+				}
+				return do(hc, req)
+			},
+		},
+		{
 			Name: "idp/unsupported-grant-type", Target: TargetIdP, APIID: IdPAPIID, Only: Keycloak,
 			Family: classify.FamilyRequest, WantCauses: []string{"unsupported_grant_type"}, RootOnly: true,
 			WantVerdict: "invalid", WantClient: cfg.ClientID, WantStatus: 400,

@@ -118,6 +118,11 @@ const (
 	ResourcePrefix    = "/resource"     // classic, Tyk key → the IdP's userinfo (a resource server)
 	OASResourcePrefix = "/oas-resource" // OAS, Tyk key → the same
 
+	// UpstreamAuthPrefix is keyless; the gateway itself gets a token for
+	// Keycloak's userinfo (upstream_auth, demo-backend's credentials).
+	UpstreamAuthPrefix       = "/upstream-auth"
+	UpstreamAuthBrokenPrefix = "/upstream-auth-broken" // the same with a wrong gateway secret
+
 	// TykKeyHeader carries the Tyk key on the key-protected APIs, so that
 	// Authorization stays free for the OAuth bearer token.
 	TykKeyHeader = "X-Api-Key"
@@ -130,4 +135,7 @@ const (
 	UpstreamAPIID    = "oauthcheck-upstream"
 	ResourceAPIID    = "oauthcheck-resource"
 	OASResourceAPIID = "oauthcheck-oas-resource"
+
+	UpstreamAuthAPIID       = "oauthcheck-upstream-auth"
+	UpstreamAuthBrokenAPIID = "oauthcheck-upstream-auth-broken"
 )
