@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/oauthcheck/oauthcheck/plugin/standin"
@@ -85,5 +86,25 @@ func benchUnlabelled(b *testing.B, r *http.Request, status int, body []byte) {
 		if len(r.Header.Values(HeaderCause)) != 0 {
 			b.Fatalf("a %d answer that is not an OAuth error was labelled", status)
 		}
+	}
+}
+
+// BenchmarkResponseHookTokenPathSuccess is a non-OAuth 200 on a path that
+// names a token (no credential, no access_token in the answer): the
+// token-path hint makes the hook read the body to look for a token.
+func BenchmarkResponseHookTokenPathSuccess(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	r := httptest.NewRequest("GET", "/api/token-usage/42", nil)
+	r.Header.Set("Accept", "application/json")
+	standin.SetDefinition(r, &standin.APIDefinition{APIID: "bench"})
+	body := []byte(`{"id":42,"usage":"` + strings.Repeat("x", 1000) + `"}`)
+	res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}
+	rw := httptest.NewRecorder()
+	reader := bytes.NewReader(body)
+	res.Body = io.NopCloser(reader)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		reader.Reset(body)
+		OAuthCheckResponse(rw, res, r)
 	}
 }

@@ -60,9 +60,6 @@ type Client struct {
 	failures int
 
 	intro introCache
-
-	// Fetches counts token requests sent, for tests and the log.
-	Fetches atomic.Int64
 }
 
 // state is what requests read without a lock.
@@ -222,7 +219,6 @@ func (c *Client) refreshInBackground() {
 
 // fetch sends one token request and stores its outcome.
 func (c *Client) fetch(ctx context.Context) (string, *Failure) {
-	c.Fetches.Add(1)
 	form, err := c.form()
 	if err != nil {
 		return "", c.failed(classify.NewResult(classify.EndpointToken, classify.PluginMisconfigured, classify.UpstreamAuthFailed), 0, 0, "building the token request: "+err.Error())
