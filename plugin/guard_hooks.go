@@ -59,6 +59,7 @@ type apiGuard struct {
 	blocksSince  atomic.Int64
 	hook         *webhook // nil: no webhook_url
 	src          *config.Guard
+	syncer       *guard.Syncer // nil: no redis_addr
 }
 
 // guards keeps each API's guard across hot reloads (Tyk reloads every API
@@ -68,8 +69,11 @@ var guards sync.Map // api id → *apiGuard
 
 func newAPIGuard(apiID string, cfg config.Config) *apiGuard {
 	if apiID != "" {
-		if old, ok := guards.Load(apiID); ok && reflect.DeepEqual(old.(*apiGuard).src, cfg.Guard) {
-			return old.(*apiGuard)
+		if old, ok := guards.Load(apiID); ok {
+			if reflect.DeepEqual(old.(*apiGuard).src, cfg.Guard) {
+				return old.(*apiGuard)
+			}
+			old.(*apiGuard).unshare()
 		}
 	}
 	g := &apiGuard{mode: cfg.GuardMode(), cfg: cfg.GuardConfig(), src: cfg.Guard}
@@ -94,9 +98,21 @@ func (g *apiGuard) get(apiID string) *guard.Engine {
 				WithError(err).Error("oauthcheck: attack protection off for this API")
 			return
 		}
+		if g.src != nil && g.src.RedisAddr != "" && apiID != "" {
+			g.syncer = syncerFor(g.src)
+			g.syncer.Share(apiID, e)
+		}
 		g.engine = e
 	})
 	return g.engine
+}
+
+// unshare stops syncing the engine of a guard replaced by a new config.
+func (g *apiGuard) unshare() {
+	g.once.Do(func() {}) // waits for a get in flight; a guard never used stays unused
+	if g.syncer != nil && g.engine != nil {
+		g.syncer.Unshare(g.engine)
+	}
 }
 
 // guardObserve feeds a classified response to the API's engine and labels

@@ -42,10 +42,19 @@ type Guard struct {
 	QuarantineClients bool `json:"quarantine_clients,omitempty"`
 	// MemoryBytes caps the guard's state for this API.
 	MemoryBytes int `json:"memory_bytes,omitempty"`
-	// WebhookURL receives one JSON event per firing (not yet sent: see README).
+	// WebhookURL receives one JSON event per logged firing and per quarantine.
 	WebhookURL string `json:"webhook_url,omitempty"`
-	// RedisAddr enables shared counters across gateways (not yet used: see README).
+	// RedisAddr (host:port) shares the failure counts of every gateway
+	// whose API has the same id and the same Redis, so an attack spread
+	// across gateways adds up. Unset: each gateway counts alone.
 	RedisAddr string `json:"redis_addr,omitempty"`
+	// RedisPasswordEnv names the gateway's environment variable holding
+	// the Redis password (never the password itself in the definition).
+	RedisPasswordEnv string `json:"redis_password_env,omitempty"`
+	// RedisDB is the Redis database number. Default 0.
+	RedisDB int `json:"redis_db,omitempty"`
+	// RedisTLS connects to Redis over TLS.
+	RedisTLS bool `json:"redis_tls,omitempty"`
 }
 
 // GuardThreshold overrides one detector's thresholds; zero keeps a default.
@@ -163,7 +172,29 @@ func (g *Guard) validate() []string {
 			errs = append(errs, fmt.Sprintf("%s.redis_addr: must be host:port, got %q", p, g.RedisAddr))
 		}
 	}
+	if g.RedisAddr == "" && (g.RedisPasswordEnv != "" || g.RedisDB != 0 || g.RedisTLS) {
+		errs = append(errs, fmt.Sprintf("%s.redis_addr: must be set when redis_password_env, redis_db or redis_tls is", p))
+	}
+	if g.RedisPasswordEnv != "" && !envName(g.RedisPasswordEnv) {
+		errs = append(errs, fmt.Sprintf("%s.redis_password_env: must be an environment variable name such as OAUTHCHECK_REDIS_PASSWORD, got %q", p, g.RedisPasswordEnv))
+	}
+	if g.RedisDB < 0 {
+		errs = append(errs, fmt.Sprintf("%s.redis_db: must not be negative, got %d", p, g.RedisDB))
+	}
 	return errs
+}
+
+// envName: letters, digits and underscores, not starting with a digit.
+func envName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 func detectorNames() string {

@@ -67,6 +67,10 @@ func TestGuardErrors(t *testing.T) {
 		{`{"memory_bytes": 10}`, `oauthcheck.guard.memory_bytes: must be between 262144 and 1073741824, got 10`},
 		{`{"webhook_url": "hooks.example.com"}`, `oauthcheck.guard.webhook_url: must be an absolute http(s) URL, got "hooks.example.com"`},
 		{`{"redis_addr": "redis"}`, `oauthcheck.guard.redis_addr: must be host:port, got "redis"`},
+		{`{"redis_password_env": "REDIS_PASSWORD"}`, `oauthcheck.guard.redis_addr: must be set when redis_password_env, redis_db or redis_tls is`},
+		{`{"redis_addr": "redis:6379", "redis_password_env": "1PASS"}`, `oauthcheck.guard.redis_password_env: must be an environment variable name such as OAUTHCHECK_REDIS_PASSWORD, got "1PASS"`},
+		{`{"redis_addr": "redis:6379", "redis_password_env": "env://REDIS_PASSWORD"}`, `oauthcheck.guard.redis_password_env: must be an environment variable name such as OAUTHCHECK_REDIS_PASSWORD, got "env://REDIS_PASSWORD"`},
+		{`{"redis_addr": "redis:6379", "redis_db": -1}`, `oauthcheck.guard.redis_db: must not be negative, got -1`},
 		{`{"mod": "off"}`, `oauthcheck: unknown option "mod"`},
 		{`{"mode": 1}`, `oauthcheck.guard.mode: must be a string, got number`},
 	}

@@ -151,7 +151,8 @@ type Engine struct {
 	lastRelease atomic.Int64
 	// kindRelease is lastRelease per subject kind.
 	kindRelease [numKinds]atomic.Int64
-	api         entry // the API itself, for upstream_incident
+	api         entry  // the API itself, for upstream_incident
+	shared      *share // nil: counts are this gateway's only (shared.go)
 }
 
 // New builds an engine, or says which setting is wrong.
@@ -315,6 +316,9 @@ func (e *Engine) subject(k Kind, key uint64, name string, d Detector, counted bo
 	fresh := s.lastSeen == 0
 	s.lastSeen = uint32(now)
 	s.kind = k
+	if e.shared != nil && s.sid == 0 && name != "" {
+		s.sid = sharedID(k, name) // once per subject, not per event
+	}
 	c := &s.c[d]
 	if fresh && est > 1 {
 		// Carry the failures the sketch saw before admission.
@@ -352,9 +356,12 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 		}
 	} else if c.cur < math.MaxUint16 {
 		c.cur++
+		if e.shared != nil && s.sid != 0 && sharedKind(k, d) {
+			e.markShared(s, d, c)
+		}
 	}
 	frac := float64(uint32(now)%win) / float64(win)
-	est := float64(c.cur) + float64(c.prev)*(1-frac)
+	est := float64(c.cur) + float64(c.remote) + float64(c.prev)*(1-frac)
 	threshold := math.Max(float64(t.Floor), t.Factor*float64(c.baseline))
 	if s.successes > 0 {
 		s.ok.roll(uint32(now)/successWindow, 0, true)

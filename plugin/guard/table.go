@@ -15,6 +15,11 @@ type counter struct {
 	prev     uint16
 	seen     uint8 // windows folded into the baseline, up to warmupWindows
 	fired    uint8 // firings in the current window
+	// Shared counters (shared.go): the other gateways' count in this
+	// window, what this one has sent of cur, and whether it waits for a sync.
+	remote uint16
+	synced uint16
+	dirty  bool
 }
 
 // roll moves the counter to window w. A window that fired is folded into
@@ -27,7 +32,8 @@ func (c *counter) roll(w uint32, threshold float32, established bool) {
 	}
 	if c.window != 0 {
 		gap := w - c.window
-		v := float32(c.cur)
+		all := min(uint32(c.cur)+uint32(c.remote), math.MaxUint16) // the cluster's count
+		v := float32(all)
 		if c.fired > 0 && v > threshold {
 			v = threshold
 		}
@@ -38,7 +44,7 @@ func (c *counter) roll(w uint32, threshold float32, established bool) {
 			c.fold(0)
 		}
 		if gap == 1 {
-			c.prev = c.cur
+			c.prev = uint16(all)
 		} else {
 			c.prev = 0
 		}
@@ -46,6 +52,7 @@ func (c *counter) roll(w uint32, threshold float32, established bool) {
 		c.prev = 0
 	}
 	c.window, c.cur, c.fired, c.bits = w, 0, 0, 0
+	c.remote, c.synced, c.dirty = 0, 0, false
 }
 
 func (c *counter) fold(v float32) {
@@ -79,6 +86,7 @@ type entry struct {
 	kind            Kind
 	offences        uint8
 	quarantinedBy   Detector
+	sid             uint64 // sharedID of the subject, when counts are shared; else 0
 }
 
 // successWindow is the window of the success counts, in seconds.

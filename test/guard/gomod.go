@@ -1,11 +1,13 @@
 // Package guard checks the root module stays loadable into Tyk: its only
-// dependency is logrus at a version every supported gateway already has,
-// its go line is old enough, and no go.work is committed.
+// dependencies are logrus and go-redis (for the attack-protection shared
+// counters), each with its own dependencies, at versions every supported
+// gateway already has; its go line is old enough; no go.work is committed.
 package guard
 
 import (
 	"bufio"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -151,11 +153,14 @@ func numericParts(v string) ([]int, error) {
 
 // Policy is what the root go.mod may contain.
 type Policy struct {
-	Module     string
-	MaxGo      string          // language version (major.minor); patch releases of it are fine
-	Logrus     string          // module path of the one allowed direct dependency
-	MaxLogrus  string          // highest allowed version of it
-	LogrusDeps map[string]bool // modules allowed as indirect requirements
+	Module string
+	MaxGo  string // language version (major.minor); patch releases of it are fine
+	// Direct are the modules allowed as direct requirements, each with
+	// the highest version allowed: what the oldest supported gateway has.
+	Direct map[string]string
+	// Indirect are the modules allowed as indirect requirements (the
+	// direct ones' own), each with its highest version, or "" for any.
+	Indirect map[string]string
 }
 
 // Check returns every way m breaks p.
@@ -171,25 +176,75 @@ func Check(m *GoMod, p Policy) []string {
 	} else if c > 0 {
 		bad = append(bad, fmt.Sprintf("go line is %s, newer than %s: Tyk 5.8's plugin compiler must be able to build it", m.Go, p.MaxGo))
 	}
-	for verb, n := range m.Directives {
-		bad = append(bad, fmt.Sprintf("%d %s directive(s): the plugin is built in Tyk's workspace, where they would change shared packages", n, verb))
+	verbs := make([]string, 0, len(m.Directives))
+	for verb := range m.Directives {
+		verbs = append(verbs, verb)
+	}
+	sort.Strings(verbs)
+	for _, verb := range verbs {
+		bad = append(bad, fmt.Sprintf("%d %s directive(s): the plugin is built in Tyk's workspace, where they would change shared packages", m.Directives[verb], verb))
 	}
 	for _, r := range m.Require {
+		allowed, max, ok := p.Direct, "", false
+		if r.Indirect {
+			allowed = p.Indirect
+		}
+		max, ok = allowed[r.Path]
 		switch {
-		case r.Path == p.Logrus && !r.Indirect:
-			if c, err := CompareVersions(r.Version, p.MaxLogrus); err != nil {
+		case !ok && r.Indirect:
+			bad = append(bad, fmt.Sprintf("line %d: indirect %s %s is not a dependency of an allowed module", r.Line, r.Path, r.Version))
+		case !ok:
+			bad = append(bad, fmt.Sprintf("line %d: requires %s %s; only %s are allowed", r.Line, r.Path, r.Version, strings.Join(sortedKeys(p.Direct), " and ")))
+		case max == "":
+		default:
+			if c, err := CompareModuleVersions(r.Version, max); err != nil {
 				bad = append(bad, fmt.Sprintf("line %d: %s %s: %v", r.Line, r.Path, r.Version, err))
 			} else if c > 0 {
-				bad = append(bad, fmt.Sprintf("line %d: %s %s is newer than %s: the plugin would not load into Tyk 5.8", r.Line, r.Path, r.Version, p.MaxLogrus))
+				bad = append(bad, fmt.Sprintf("line %d: %s %s is newer than %s: the plugin would not load into Tyk 5.8", r.Line, r.Path, r.Version, max))
 			}
-		case r.Indirect && p.LogrusDeps[r.Path]:
-		case r.Indirect:
-			bad = append(bad, fmt.Sprintf("line %d: indirect %s %s is not one of logrus's own dependencies", r.Line, r.Path, r.Version))
-		default:
-			bad = append(bad, fmt.Sprintf("line %d: requires %s %s; only %s is allowed", r.Line, r.Path, r.Version, p.Logrus))
 		}
 	}
 	return bad
+}
+
+// CompareModuleVersions is CompareVersions, and for two pseudo-versions
+// of the same base (v0.0.0-20200823014737-9f7001d12a5f) it compares their
+// timestamps.
+func CompareModuleVersions(a, b string) (int, error) {
+	c, err := CompareVersions(a, b)
+	if err != nil || c != 0 {
+		return c, err
+	}
+	ta, tb := pseudoTime(a), pseudoTime(b)
+	switch {
+	case ta < tb:
+		return -1, nil
+	case ta > tb:
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// pseudoTime is the yyyymmddhhmmss of a pseudo-version, or "".
+func pseudoTime(v string) string {
+	parts := strings.Split(v, "-")
+	if len(parts) < 3 {
+		return ""
+	}
+	t := parts[len(parts)-2]
+	if i := strings.LastIndex(t, "."); i >= 0 {
+		t = t[i+1:] // v1.2.4-0.20200101…: the time follows "0."
+	}
+	return t
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // compareLanguage compares the major.minor of a go line with max.
