@@ -110,9 +110,13 @@ func (r *Runner) Attack() *Attack {
 	cfg := r.Config
 	ep := cfg.IdP.Endpoints()
 	token, auth, userinfo := IdPPrefix+ep.Token, IdPPrefix+ep.Auth, IdPPrefix+ep.Userinfo
-	redirectStatus := http.StatusBadRequest // Keycloak's error page
+	// Keycloak answers a wrong redirect_uri with its error page and sends
+	// an authorize error to the callback with 302; Hydra redirects to its
+	// error UI (302), and fosite sends authorize errors with 303
+	// (fosite v0.49.0 authorize_error.go).
+	redirectStatus, scopeStatus := http.StatusBadRequest, http.StatusFound
 	if cfg.IdP == Hydra {
-		redirectStatus = http.StatusFound // Hydra's error UI
+		redirectStatus, scopeStatus = http.StatusFound, http.StatusSeeOther
 	}
 	attacker := r.AttackerClientID()
 	r.addSecret(cfg.ClientSecret)
@@ -164,7 +168,7 @@ func (r *Runner) Attack() *Attack {
 				// The IdPs answer an unknown scope with a redirect to the
 				// registered callback carrying error=invalid_scope.
 				Name: guard.ScopeProbing.String(), ClientID: cfg.PublicClientID, ClientIP: r.attackIP(4),
-				Requests: burst(guard.ScopeProbing, 5), WantStatus: http.StatusFound,
+				Requests: burst(guard.ScopeProbing, 5), WantStatus: scopeStatus,
 				What: "GET " + auth + " as the public client, the registered redirect_uri and a different unknown scope each",
 				build: func(ctx context.Context, i int) (*http.Request, error) {
 					return r.authorizeRequest(ctx, auth, registeredRedirect, "openid demo-probe-"+strconv.Itoa(i))

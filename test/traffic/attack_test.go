@@ -74,6 +74,8 @@ func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			s.Status, s.Root = 302, classify.RedirectURIMismatch
 		case s.Query.Get("redirect_uri") != registeredRedirect:
 			s.Status, s.Root = 400, classify.RedirectURIMismatch
+		case s.Query.Get("scope") != "openid" && f.idp == Hydra:
+			s.Status, s.Root = 303, classify.InvalidScope
 		case s.Query.Get("scope") != "openid":
 			s.Status, s.Root = 302, classify.InvalidScope
 		default:
@@ -98,7 +100,7 @@ func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		f.seen = append(f.seen, s)
 	}
 	f.mu.Unlock()
-	if s.Status == 302 {
+	if s.Status == 302 || s.Status == 303 {
 		w.Header().Set("Location", registeredRedirect+"?error=x")
 	}
 	w.WriteHeader(s.Status)
