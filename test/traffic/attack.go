@@ -190,6 +190,7 @@ func (r *Runner) Attack() *Attack {
 			},
 		},
 		Innocent: &AttackPhase{
+			// An address no attack phase uses.
 			Name: InnocentPhase, ClientID: cfg.ClientID, ClientIP: r.attackIP(0xbe),
 			WantStatus: http.StatusOK,
 			What:       "POST " + token + " client_credentials with the right secret",
