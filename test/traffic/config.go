@@ -4,7 +4,9 @@
 // (test/upstream), and every captured provider fixture
 // (plugin/classify/testdata) replayed by that upstream. Each request carries a User-Agent naming its run and
 // case, so its analytics record can be found again. cmd/traffic prints the
-// exchanges; the e2e suite checks their records.
+// exchanges; the e2e suite checks their records. Attack (attack.go) is the
+// other scenario: bursts that fire the guard's detectors on the demo IdP
+// API, mixed with an innocent client.
 package traffic
 
 import (

@@ -11,11 +11,21 @@
 // OAUTHCHECK_IDP_URL, OAUTHCHECK_UPSTREAM_URL. Cases whose target is not
 // reachable are printed as skipped. Exit status 1 when a request failed or
 // the client got something other than expected (status, bytes, debug header).
+//
+// With -scenario attack it sends instead, through the demo IdP API (guard
+// in observe mode), a credential-stuffing, a grant-replay, a
+// redirect-probing, a scope-probing and a token-guessing burst, mixed with
+// a benign client's successful requests, and prints one line per phase:
+// what was sent, the statuses seen, and the labels to look for in the
+// analytics records (docker compose logs pump). Exit status 1 when a
+// request failed or got an answer other than the IdP's expected one or 429.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -27,10 +37,41 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
+	scenario := flag.String("scenario", traffic.ScenarioCases,
+		"what to send: "+traffic.ScenarioCases+" (every case once) or "+traffic.ScenarioAttack+" (bursts that fire the guard's detectors)")
+	flag.Parse()
+	if *scenario != traffic.ScenarioCases && *scenario != traffic.ScenarioAttack {
+		fmt.Fprintf(os.Stderr, "unknown -scenario %q: want %s or %s\n", *scenario, traffic.ScenarioCases, traffic.ScenarioAttack)
+		os.Exit(2)
+	}
+
 	cfg := traffic.FromEnv()
 	runner := traffic.NewRunner(cfg)
 	fmt.Printf("run %s via %s (analytics records carry User-Agent %q)\n",
 		cfg.RunID, cfg.GatewayURL, "oauthcheck-traffic/"+cfg.RunID+" case=…")
+
+	if *scenario == traffic.ScenarioAttack {
+		if !runAttack(ctx, os.Stdout, runner) {
+			os.Exit(1)
+		}
+		return
+	}
+	runCases(ctx, runner)
+}
+
+// runAttack sends the attack scenario and prints its lines; false when a
+// phase failed.
+func runAttack(ctx context.Context, w io.Writer, runner *traffic.Runner) bool {
+	attack := runner.Attack()
+	ok := true
+	for _, line := range traffic.AttackReport(attack, runner.RunAttack(ctx, attack), runner.Config.RunID) {
+		fmt.Fprintln(w, line.Text)
+		ok = ok && !line.Failed
+	}
+	return ok
+}
+
+func runCases(ctx context.Context, runner *traffic.Runner) {
 
 	failed, skipped := 0, 0
 	cases := runner.Cases()
