@@ -357,6 +357,16 @@ func TestClassicApps(t *testing.T) {
 			if _, ok := get(d, "config_data", "oauthcheck").(map[string]any); !ok {
 				t.Error("config_data.oauthcheck is not an object")
 			}
+			// Shared guard counters go to the stack's own Redis, which
+			// both gateways (the metrics profile's too) reach by that name.
+			if addr, ok := get(d, "config_data", "oauthcheck", "guard", "redis_addr").(string); ok {
+				host, port, _ := strings.Cut(addr, ":")
+				c := loadCompose(t)
+				svc(t, c, host)
+				if port != "6379" {
+					t.Errorf("guard.redis_addr %q: want the redis service's port 6379", addr)
+				}
+			}
 		})
 	}
 }
