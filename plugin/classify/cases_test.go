@@ -830,6 +830,67 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictOK, causes: []Code{OK},
 	},
 	{
+		name: "client_credentials: a login failure is the client's", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2",
+		req:      formPost("/token", "grant_type=client_credentials&scope=read", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_grant","error_description":"login failed"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "refresh: a bare invalid_request to a complete refresh is the token refused", source: "https://www.rfc-editor.org/rfc/rfc6749#section-6",
+		req:      formPost("/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_request"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "refresh: an invalid_request naming a parameter stays", source: "https://www.rfc-editor.org/rfc/rfc6749#section-6",
+		req:      formPost("/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&scope=a%20a", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"scope parameter repeated"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "refresh: the session behind the refresh token is gone", source: "https://www.better-auth.com/docs/plugins/oidc-provider",
+		req:      formPost("/api/auth/oauth2/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=app&client_secret=PLACEHOLDER-cs"),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"session not found"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "assertion: a refused client_assertion is the client's", source: "https://www.rfc-editor.org/rfc/rfc7523#section-3.2",
+		req: formPost("/oauth2/token", "grant_type=authorization_code&code=PLACEHOLDER-code&redirect_uri=https%3A%2F%2Fapp%2Fcb"+
+			"&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=PLACEHOLDER-jwt"),
+		resp:     jsonResp("400", `{"error":"invalid_assertion"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "assertion: a jwt-bearer grant's assertion is the grant", source: "https://www.rfc-editor.org/rfc/rfc7523#section-3.1",
+		req:      formPost("/token", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=PLACEHOLDER-jwt"),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"The assertion has expired"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "resource: a status word gives way to the reason (Ory Oathkeeper)", source: "https://www.ory.sh/docs/oathkeeper/pipeline/error",
+		req:      Request{Method: "GET", Path: "/api/resource", Header: hdr("Authorization", "Bearer PLACEHOLDER-jwt")},
+		resp:     jsonResp("403", `{"error":{"code":403,"status":"Forbidden","reason":"Token is expired","message":"The requested action was forbidden"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "resource: an nginx 401 page with a Bearer challenge is the token refused", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3",
+		req:      Request{Method: "GET", Path: "/api/orders", Header: hdr("Authorization", "Bearer PLACEHOLDER-at", "Accept", "application/json")},
+		resp:     Response{Status: 401, Header: hdr("Server", "nginx/1.21.3", "Content-Type", "text/html", "WWW-Authenticate", `Bearer realm="api"`), Body: []byte("<html>\n<head><title>401 Authorization Required</title></head>\n<body>\n<center><h1>401 Authorization Required</h1></center>\n<hr><center>nginx/1.21.3</center>\n</body>\n</html>\n")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "resource: an application server's 404 page to a JSON API call", source: "https://docs.jboss.org/jbossweb/",
+		req:      Request{Method: "GET", Path: "/open-banking/v3.1/aisp/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-at", "Accept", "application/json")},
+		resp:     Response{Status: 404, Header: hdr("Content-Type", "text/html;charset=UTF-8"), Body: []byte("<html><head><title>Error 404 Not Found</title></head><body><h2>HTTP ERROR 404</h2><p>Problem accessing /open-banking/v3.1/aisp/accounts. Reason:<pre>    Not Found</pre></p></body></html>")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{HTMLErrorPage},
+	},
+	{
+		name: "resource: a 404 page to a browser is not labelled", source: "",
+		req:      Request{Method: "GET", Path: "/api/orders", Header: hdr("Authorization", "Bearer PLACEHOLDER-at", "Accept", "text/html,application/json")},
+		resp:     Response{Status: 404, Header: hdr("Content-Type", "text/html"), Body: []byte("<html><body>Not Found</body></html>")},
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

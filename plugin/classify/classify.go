@@ -56,6 +56,12 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ")
+		r.assertionAuth = params.has(pClientAssertion)
+		if resp.Status >= 300 { // errors only: reading the grant allocates
+			grant := requestGrant(req)
+			r.clientGrant = grant == grantClientCredentials
+			r.refreshGrant = grant == grantRefreshToken && params.has(pRefreshToken)
+		}
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
 			containsFold(req.RawQuery, "device_code") || containsFold(req.Body, "grant-type:device_code")
 	}
@@ -625,8 +631,11 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if !resp.Unread {
 		body = decodeBody(resp, opts.maxBody())
 		f = parseFields(body.b, MediaType(resp.Header), body.truncated)
-		// An edge's own page in front of the resource server.
-		if f.format == formatHTML || f.format == formatText {
+		// An edge's own page in front of the resource server; not a 401
+		// with a Bearer challenge, which is the token refused (RFC 6750
+		// §3), whichever server's page carries it (Curity's phantom-token
+		// nginx module).
+		if (f.format == formatHTML || f.format == formatText) && !(status == 401 && oauthChallenge(resp.Header["Www-Authenticate"]).found) {
 			if edge := edgeOf(resp.Header, body.b); edge.byPage || edge.challenge {
 				classifyPage(r, body.b, resp, f.format)
 				return
@@ -721,6 +730,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		r.Why.rule("forbidden_with_token", "status", "")
 	}
 	if root == "" {
+		if status >= 400 && f.format == formatHTML && wantsJSON(req) {
+			// An application server's error page (JBoss, Jetty) to an API
+			// call that asked for JSON.
+			r.add(HTMLErrorPage)
+			r.Why.rule("api_html_page", "page", "")
+		}
 		return
 	}
 	r.add(root)
@@ -961,4 +976,13 @@ func MediaType(h http.Header) string {
 
 func isJSONMediaType(mt string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// wantsJSON: the API call asked for JSON (Accept) or sent JSON.
+func wantsJSON(req *Request) bool {
+	accept := headerValue(req.Header, "Accept")
+	if containsFold(accept, "json") && !containsFold(accept, "html") {
+		return true
+	}
+	return accept == "" && containsFold(headerValue(req.Header, "Content-Type"), "json")
 }

@@ -354,6 +354,11 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
 		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
+			if v.msgFromCode && v.msg2.kind == kindNone {
+				// Ory's {"reason":"Token is expired","message":"The requested
+				// action was forbidden"}: the reason is the specific one.
+				v.msg2 = v.msg
+			}
 			v.msg, v.msgFromCode = val, false
 		}
 		if val.kind == kindObject && depth < 4 {

@@ -91,6 +91,13 @@ var Phrases = []Phrase{
 			"login failed", "invalid login"}, wordsBad},
 		"", false, "github, keycloak, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
+	// A refresh token's server-side session is gone (better-auth's
+	// "session not found"), or an authorization transaction was consumed
+	// (eSignet's invalid_transaction).
+	{"grant_session", InvalidGrant,
+		[][]string{{"session", "transaction"}, {"not found", "expired", "invalid", "does not exist", "no longer", "already", "unknown", "revoked", "not valid"}},
+		EndpointToken, false, "better-auth, mosip esignet", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
 	// The audience or resource the client asked for (RFC 8707).
 	{"target_unknown", InvalidTarget,
 		[][]string{{"audience", "service not enabled", "resource indicator", "resource parameter", "invalid resource", "resource server"},
@@ -140,6 +147,12 @@ var Phrases = []Phrase{
 		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials"}},
 		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
+	// An assertion refused: the client's (client_assertion, RFC 7523 §2.2)
+	// or, with no client_assertion sent, a jwt-bearer grant's (§3.1;
+	// adjustForGrant). eSignet sends {"error":"invalid_assertion"}.
+	{"assertion_bad", InvalidClient,
+		[][]string{{"assertion"}, wordsBad},
+		EndpointToken, false, "mosip esignet, pagopa", "https://www.rfc-editor.org/rfc/rfc7523#section-3.2"},
 	// The token lacks a permission (resource servers).
 	{"scope_missing", InsufficientScope,
 		[][]string{{"insufficient scope", "insufficient_scope", "missing scope", "missing_scope", "required scope", "scopes required",

@@ -139,7 +139,8 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			r.Why.rule(rule, "error", "")
 		}
 	}
-	if code == statusWord {
+	fromStatus := code == statusWord
+	if fromStatus {
 		code = rootFromStatus(status, endpoint)
 		r.Why.rule("status_word", "status", "")
 	}
@@ -162,7 +163,9 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			continue
 		}
 		words := r.adjust(p.Cause, status)
-		if code == "" || mayRefine(code, words) {
+		// A status word ({"status":"Forbidden"}) only restates the status,
+		// which the body's words outrank.
+		if code == "" || fromStatus || mayRefine(code, words) {
 			code = words
 			known = known || f.err.kind != kindString
 			r.Why.rule(p.Rule, text.from, p.firstTerm(b))
@@ -212,7 +215,36 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		r.Why.rule("password_credentials", r.Why.From, r.Why.Term)
 		code = InvalidGrant
 	}
-	return code, known
+	return r.adjustForGrant(code, f), known
+}
+
+// adjustForGrant reads a token endpoint's code against the grant it
+// answered.
+func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
+	switch {
+	case code == InvalidGrant && r.clientGrant:
+		// client_credentials has no grant but the client's own
+		// credentials (RFC 6749 §4.4.2): "login failed" is the client's.
+		r.Why.rule("client_credentials_grant", r.Why.From, r.Why.Term)
+		return InvalidClient
+	case code == InvalidClient && r.Why.Term == "assertion" && !r.assertionAuth:
+		// A jwt-bearer grant's assertion (RFC 7523 §3.1) is the grant.
+		return InvalidGrant
+	case code == InvalidRequest && r.refreshGrant && r.Why.Rule == "error_code" && genericDescription(f):
+		// A refresh request needs only its refresh token (RFC 6749 §6): a
+		// bare invalid_request to one that carries it is the token refused.
+		r.Why.rule("refresh_bare_invalid_request", "error", "")
+		return InvalidGrant
+	}
+	return code
+}
+
+// genericDescription: no error_description, or RFC 6749's own sentence
+// for invalid_request, which names no parameter.
+func genericDescription(f *oauthFields) bool {
+	d := f.description.raw
+	return !f.description.present() || len(trimSpace(string(d))) == 0 ||
+		containsFold(d, "missing a required parameter, includes an unsupported parameter value")
 }
 
 // adjust is adjustForEndpoint for this exchange: at a token endpoint an

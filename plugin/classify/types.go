@@ -89,7 +89,16 @@ type Result struct {
 	// clientAuth: the request authenticates a client (client_id, a
 	// secret or an assertion, or HTTP Basic).
 	clientAuth bool
-	n          int
+	// clientGrant: a client_credentials request (RFC 6749 §4.4), whose
+	// only grant is the client's own credentials.
+	clientGrant bool
+	// refreshGrant: a refresh request carrying its refresh token, which is
+	// all RFC 6749 §6 requires besides client authentication.
+	refreshGrant bool
+	// assertionAuth: the client authenticates with a client_assertion
+	// (RFC 7523 §2.2).
+	assertionAuth bool
+	n             int
 }
 
 // Causes returns the causes, root cause first. A usable response has the
