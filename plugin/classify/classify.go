@@ -729,6 +729,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = InsufficientScope
 		r.Why.rule("forbidden_with_token", "status", "")
 	}
+	if root == "" && status == 400 && sent && (f.format == formatJSON || f.format == formatJSONArray) &&
+		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present()) {
+		// A resource server's 400 is RFC 6750 §3.1's invalid_request: the
+		// token passed, the request did not (a missing header or field).
+		root = InvalidRequest
+		r.Why.rule("resource_400", "status", "")
+	}
 	if root == "" {
 		if status >= 400 && f.format == formatHTML && wantsJSON(req) {
 			// An application server's error page (JBoss, Jetty) to an API
