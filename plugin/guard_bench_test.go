@@ -54,6 +54,35 @@ func BenchmarkPreHookGuardQuarantineActive(b *testing.B) {
 	}
 }
 
+// BenchmarkPreHookGuardQuarantineActiveClock is the case above with the
+// real clock, which the request pays while a quarantine lasts.
+func BenchmarkPreHookGuardQuarantineActiveClock(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	start := time.Now()
+	now := start
+	guardNow = func() time.Time { return now }
+	def := guardAPI("bench-guard-active-clock", "enforce")
+	for i := 0; i < 100; i++ {
+		now = now.Add(10 * time.Millisecond) // the quarantine starts within a second and lasts a minute
+		failToken(def, "203.0.113.99", guardReplayBody, `{"error":"invalid_grant"}`, 400)
+	}
+	guardNow = time.Now
+	r := httptest.NewRequest("POST", "/token?client_id=innocent-app", nil)
+	standin.SetDefinition(r, def)
+	w := httptest.NewRecorder()
+	if OAuthCheckPre(w, r); w.Code != 200 || w.Body.Len() != 0 {
+		b.Fatal("innocent request blocked")
+	}
+	if e := apiFor(r).guard.get(def.APIID); e == nil || !e.AnyQuarantined(time.Now()) {
+		b.Fatal("no quarantine active")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		OAuthCheckPre(w, r)
+	}
+}
+
 // BenchmarkGuardObserveFromHook is the response hook's guard call alone
 // for an OAuth error: event building, engine, labels.
 func BenchmarkGuardObserveFromHook(b *testing.B) {

@@ -149,6 +149,9 @@ type Engine struct {
 	// lastRelease is the latest end of any quarantine (unix seconds), so
 	// Check costs nothing while no one is quarantined.
 	lastRelease atomic.Int64
+	// seenEnded is a lastRelease a request found in the past, so that
+	// QuarantineActive reads no clock until a new quarantine raises it.
+	seenEnded atomic.Int64
 	// kindRelease is lastRelease per subject kind.
 	kindRelease [numKinds]atomic.Int64
 	api         entry // the API itself, for upstream_incident
@@ -340,7 +343,9 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 	win := e.windowSec[d]
 	w := uint32(now) / win
 	t := &e.spec[d]
-	c.roll(w, float32(math.Max(float64(t.Floor), t.Factor*float64(c.baseline))), s.successes > 0)
+	if w > c.window { // the threshold is needed only to roll
+		c.roll(w, float32(max(float64(t.Floor), t.Factor*float64(c.baseline))), s.successes > 0)
+	}
 	if distinct != 0 || d == UpstreamIncident || d == RedirectProbing {
 		if distinct != 0 {
 			c.bits |= 1 << (distinct >> 58)
@@ -353,16 +358,24 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 	} else if c.cur < math.MaxUint16 {
 		c.cur++
 	}
-	frac := float64(uint32(now)%win) / float64(win)
-	est := float64(c.cur) + float64(c.prev)*(1-frac)
-	threshold := math.Max(float64(t.Floor), t.Factor*float64(c.baseline))
 	if s.successes > 0 {
 		s.ok.roll(uint32(now)/successWindow, 0, true)
-		okFrac := float64(uint32(now)%successWindow) / successWindow
-		threshold = math.Max(threshold, successShare*(float64(s.ok.cur)+float64(s.ok.prev)*(1-okFrac)))
 	}
 	// Fire at the threshold, then again at each doubling within a window.
-	need := threshold * float64(uint32(1)<<min(c.fired, 16))
+	doublings := min(c.fired, 16)
+	// The common case, nothing fires, in integers: the estimate is at most
+	// cur+prev and the threshold at least the floor.
+	if uint64(c.cur)+uint64(c.prev) < uint64(t.Floor)<<doublings {
+		return
+	}
+	frac := float64(uint32(now)%win) / float64(win)
+	est := float64(c.cur) + float64(c.prev)*(1-frac)
+	threshold := max(float64(t.Floor), t.Factor*float64(c.baseline))
+	if s.successes > 0 {
+		okFrac := float64(uint32(now)%successWindow) / successWindow
+		threshold = max(threshold, successShare*(float64(s.ok.cur)+float64(s.ok.prev)*(1-okFrac)))
+	}
+	need := threshold * float64(uint32(1)<<doublings)
 	if est < need {
 		return
 	}
@@ -437,6 +450,7 @@ func (e *Engine) quarantine(s *entry, d Detector, k Kind, now int64, out *Outcom
 	if int64(s.quarantineUntil) > e.lastRelease.Load() {
 		e.lastRelease.Store(int64(s.quarantineUntil)) // writers hold e.mu
 	}
+	e.seenEnded.Store(0) // even one ending before lastRelease is seen
 	if int64(s.quarantineUntil) > e.kindRelease[k].Load() {
 		e.kindRelease[k].Store(int64(s.quarantineUntil))
 	}
@@ -492,6 +506,23 @@ func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 // AnyQuarantined is false when no subject can be quarantined at now: the
 // request hooks' common case, one atomic load.
 func (e *Engine) AnyQuarantined(now time.Time) bool { return now.Unix() < e.lastRelease.Load() }
+
+// QuarantineActive is AnyQuarantined for the request hooks, reading the
+// clock only while a quarantine may last: once one request has seen every
+// quarantine end, the others skip the clock (it costs more than the
+// check) until a new one begins. now is zero when it was not read.
+func (e *Engine) QuarantineActive(clock func() time.Time) (now time.Time, active bool) {
+	release := e.lastRelease.Load()
+	if release == e.seenEnded.Load() {
+		return time.Time{}, false
+	}
+	now = clock()
+	if now.Unix() < release {
+		return now, true
+	}
+	e.seenEnded.Store(release) // a newer lastRelease differs from it, so it is never hidden
+	return now, false
+}
 
 // AnyQuarantinedOf is AnyQuarantined for one subject kind.
 func (e *Engine) AnyQuarantinedOf(k Kind, now time.Time) bool {
