@@ -364,7 +364,8 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 	// Fire at the threshold, then again at each doubling within a window.
 	doublings := min(c.fired, 16)
 	// The common case, nothing fires, in integers: the estimate is at most
-	// cur+prev and the threshold at least the floor.
+	// cur+prev and the threshold at least the floor. Whatever is added to
+	// est below (counts from other gateways) must be added here too.
 	if uint64(c.cur)+uint64(c.prev) < uint64(t.Floor)<<doublings {
 		return
 	}
