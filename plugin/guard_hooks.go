@@ -248,11 +248,11 @@ func guardCheckRequest(w http.ResponseWriter, r *http.Request, hook string) bool
 		return false
 	}
 	e := api.guard.get(api.id)
-	if e == nil {
+	if e == nil || e.QuarantinesEnded() {
 		return false
 	}
-	now, active := e.QuarantineActive(guardNow)
-	if !active {
+	now := guardNow()
+	if !e.QuarantineActive(now) {
 		return false
 	}
 	var b guard.Block

@@ -508,21 +508,21 @@ func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 // request hooks' common case, one atomic load.
 func (e *Engine) AnyQuarantined(now time.Time) bool { return now.Unix() < e.lastRelease.Load() }
 
-// QuarantineActive is AnyQuarantined for the request hooks, reading the
-// clock only while a quarantine may last: once one request has seen every
-// quarantine end, the others skip the clock (it costs more than the
-// check) until a new one begins. now is zero when it was not read.
-func (e *Engine) QuarantineActive(clock func() time.Time) (now time.Time, active bool) {
+// QuarantinesEnded is true when no quarantine can be active, read without
+// a clock (it costs more than the check): none was ever set, or a request
+// hook's QuarantineActive has seen the latest end pass. A new quarantine
+// makes it false again.
+func (e *Engine) QuarantinesEnded() bool { return e.lastRelease.Load() == e.seenEnded.Load() }
+
+// QuarantineActive is AnyQuarantined for the request hooks, with now the
+// present: when it is false it records that, for QuarantinesEnded.
+func (e *Engine) QuarantineActive(now time.Time) bool {
 	release := e.lastRelease.Load()
-	if release == e.seenEnded.Load() {
-		return time.Time{}, false
-	}
-	now = clock()
 	if now.Unix() < release {
-		return now, true
+		return true
 	}
 	e.seenEnded.Store(release) // a newer lastRelease differs from it, so it is never hidden
-	return now, false
+	return false
 }
 
 // AnyQuarantinedOf is AnyQuarantined for one subject kind.

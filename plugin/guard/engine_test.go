@@ -399,37 +399,31 @@ func TestQuarantineClientsIsOptIn(t *testing.T) {
 	}
 }
 
-// QuarantineActive reads the clock only while a quarantine may last, and
-// agrees with AnyQuarantined whenever it does.
-func TestQuarantineActiveReadsClockOnlyWhileNeeded(t *testing.T) {
+// QuarantinesEnded needs no clock once QuarantineActive has seen the end
+// of every quarantine, and turns false again with a new one.
+func TestQuarantinesEndedWithoutClock(t *testing.T) {
 	e := newEngine(t, Config{})
-	now, reads := t0, 0
-	clock := func() time.Time { reads++; return now }
-	if _, active := e.QuarantineActive(clock); active || reads != 0 {
-		t.Fatalf("nobody ever quarantined: active %v, %d clock reads, want false and 0", active, reads)
+	if !e.QuarantinesEnded() {
+		t.Fatal("nobody ever quarantined: QuarantinesEnded false")
 	}
 	_, _, b := feed(e, 200, t0, 30*time.Second, func(i int, at time.Time) *Event { return failure(classify.InvalidToken, "203.0.113.40", "", at) })
 	if b == nil {
 		t.Fatal("no quarantine")
 	}
-	now = b.Until.Add(-time.Second)
-	if got, active := e.QuarantineActive(clock); !active || reads != 1 || !got.Equal(now) {
-		t.Errorf("during the quarantine: active %v at %v after %d reads, want true at %v after 1", active, got, reads, now)
+	if e.QuarantinesEnded() {
+		t.Error("QuarantinesEnded true while a quarantine was just set")
 	}
-	now = b.Until
-	if _, active := e.QuarantineActive(clock); active || reads != 2 {
-		t.Errorf("at its end: active %v after %d reads, want false after 2", active, reads)
+	if !e.QuarantineActive(b.Until.Add(-time.Second)) || e.QuarantinesEnded() {
+		t.Error("a second before its end: QuarantineActive false or QuarantinesEnded true")
 	}
-	if _, active := e.QuarantineActive(clock); active || reads != 2 || e.AnyQuarantined(now) {
-		t.Errorf("once seen ended: active %v after %d reads, want false with no further read", active, reads)
+	if e.QuarantineActive(b.Until) || !e.QuarantinesEnded() {
+		t.Error("at its end: QuarantineActive true or QuarantinesEnded still false")
 	}
-	// A new quarantine is seen again.
-	_, _, b = feed(e, 200, now.Add(time.Minute), 30*time.Second, func(i int, at time.Time) *Event { return failure(classify.InvalidToken, "203.0.113.41", "", at) })
+	_, _, b = feed(e, 200, b.Until.Add(time.Minute), 30*time.Second, func(i int, at time.Time) *Event { return failure(classify.InvalidToken, "203.0.113.41", "", at) })
 	if b == nil {
 		t.Fatal("no second quarantine")
 	}
-	now = b.Until.Add(-time.Second)
-	if _, active := e.QuarantineActive(clock); !active || reads != 3 {
-		t.Errorf("second quarantine: active %v after %d reads, want true after 3", active, reads)
+	if e.QuarantinesEnded() || !e.QuarantineActive(b.Until.Add(-time.Second)) {
+		t.Error("second quarantine: QuarantinesEnded true or QuarantineActive false")
 	}
 }
