@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -52,6 +53,53 @@ func BenchmarkPreHookGuardQuarantineActive(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		OAuthCheckPre(w, r)
 	}
+}
+
+// BenchmarkPreHookGuardQuarantineActiveClock is the case above with the
+// real clock, which the request pays while a quarantine lasts.
+func BenchmarkPreHookGuardQuarantineActiveClock(b *testing.B) {
+	w, r := activeQuarantineRequest(b, "bench-guard-active-clock")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		OAuthCheckPre(w, r)
+	}
+}
+
+// BenchmarkGuardCheckPreActiveClock is the guard's part of that pre hook
+// alone (API lookup, clock, IP lookup), without the label stripping.
+func BenchmarkGuardCheckPreActiveClock(b *testing.B) {
+	w, r := activeQuarantineRequest(b, "bench-guard-check-clock")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		guardCheckRequest(w, r, "pre")
+	}
+}
+
+// activeQuarantineRequest quarantines an attacker's IP on a new enforce-mode
+// API, on the real clock, and returns an innocent request to it.
+func activeQuarantineRequest(b *testing.B, name string) (*httptest.ResponseRecorder, *http.Request) {
+	standin.Logger.SetOutput(io.Discard)
+	now := time.Now()
+	guardNow = func() time.Time { return now }
+	defer func() { guardNow = time.Now }()
+	def := guardAPI(name, "enforce")
+	for i := 0; i < 100; i++ {
+		now = now.Add(10 * time.Millisecond) // the quarantine starts within a second and lasts a minute
+		failToken(def, "203.0.113.99", guardReplayBody, `{"error":"invalid_grant"}`, 400)
+	}
+	guardNow = time.Now
+	r := httptest.NewRequest("POST", "/token?client_id=innocent-app", nil)
+	standin.SetDefinition(r, def)
+	w := httptest.NewRecorder()
+	if OAuthCheckPre(w, r); w.Code != 200 || w.Body.Len() != 0 {
+		b.Fatal("innocent request blocked")
+	}
+	if e := apiFor(r).guard.get(def.APIID); e == nil || !e.AnyQuarantined(time.Now()) {
+		b.Fatal("no quarantine active")
+	}
+	return w, r
 }
 
 // BenchmarkGuardObserveFromHook is the response hook's guard call alone

@@ -150,7 +150,7 @@ func guardObserve(api *apiState, r *http.Request, req *classify.Request, result 
 			if !containsString(names, f.Detector.String()) {
 				names = append(names, f.Detector.String())
 			}
-			api.guard.logFiring(api.id, &f, out.Level)
+			api.guard.logFiring(api.id, &f, out.Level, ev.At)
 		}
 		r.Header[HeaderAnomaly] = names
 	}
@@ -221,8 +221,8 @@ func redirectURIHash(req *classify.Request) uint64 {
 	return maphash.String(redirectSeed, v) | 1
 }
 
-func (g *apiGuard) logFiring(apiID string, f *guard.Firing, level guard.Level) {
-	if !allowLog(&g.lastLog[f.Detector][f.Kind]) {
+func (g *apiGuard) logFiring(apiID string, f *guard.Firing, level guard.Level, now time.Time) {
+	if !allowLog(&g.lastLog[f.Detector][f.Kind], now) {
 		return
 	}
 	fields := logrus.Fields{"prefix": logPrefix, "api_id": apiID, "detector": f.Detector.String(),
@@ -245,8 +245,9 @@ func (g *apiGuard) logFiring(apiID string, f *guard.Firing, level guard.Level) {
 	}
 }
 
-func allowLog(last *atomic.Int64) bool {
-	now := guardNow().UnixNano()
+// allowLog takes the caller's clock reading, so a line costs no second one.
+func allowLog(last *atomic.Int64, at time.Time) bool {
+	now := at.UnixNano()
 	prev := last.Load()
 	return now-prev >= int64(guardLogEvery) && last.CompareAndSwap(prev, now)
 }
@@ -255,13 +256,19 @@ func allowLog(last *atomic.Int64) bool {
 // mode, a quarantined IP or client_id (pre) or key (post_key_auth) gets
 // 429 and never reaches the upstream. It reports whether it answered.
 func guardCheckRequest(w http.ResponseWriter, r *http.Request, hook string) bool {
+	if w == nil {
+		return false
+	}
 	api := apiFor(r)
-	if api.guard == nil || api.guard.mode != config.GuardEnforce || w == nil {
+	if api.guard == nil || api.guard.mode != config.GuardEnforce {
 		return false
 	}
 	e := api.guard.get(api.id)
+	if e == nil || e.QuarantinesEnded() {
+		return false
+	}
 	now := guardNow()
-	if e == nil || !e.AnyQuarantined(now) {
+	if !e.QuarantineActive(now) {
 		return false
 	}
 	var b guard.Block
@@ -281,7 +288,7 @@ func guardCheckRequest(w http.ResponseWriter, r *http.Request, hook string) bool
 		return false
 	}
 	writeBlock(w, r, b)
-	api.guard.logBlock(api.id, hook, b)
+	api.guard.logBlock(api.id, hook, b, now)
 	return true
 }
 
@@ -318,9 +325,9 @@ func writeBlock(w http.ResponseWriter, r *http.Request, b guard.Block) {
 		strconv.FormatInt(secs, 10) + ` seconds."}`))
 }
 
-func (g *apiGuard) logBlock(apiID, hook string, b guard.Block) {
+func (g *apiGuard) logBlock(apiID, hook string, b guard.Block, now time.Time) {
 	n := g.blocksSince.Add(1)
-	if !allowLog(&g.lastBlockLog) {
+	if !allowLog(&g.lastBlockLog, now) {
 		return
 	}
 	g.blocksSince.Add(-n)

@@ -113,7 +113,7 @@ func (h *webhook) deliver(body []byte) {
 			wait *= 2
 		}
 	}
-	if allowLog(&h.lastLog) {
+	if allowLog(&h.lastLog, guardNow()) {
 		gatewayLogger().WithFields(logrus.Fields{"prefix": logPrefix, "attempts": webhookAttempts, "dropped_full_queue": h.dropped.Load()}).
 			Warn("oauthcheck: guard webhook gave up on an event: " + lastErr)
 	}

@@ -149,6 +149,9 @@ type Engine struct {
 	// lastRelease is the latest end of any quarantine (unix seconds), so
 	// Check costs nothing while no one is quarantined.
 	lastRelease atomic.Int64
+	// seenEnded is a lastRelease a request found in the past, so that
+	// QuarantineActive reads no clock until a new quarantine raises it.
+	seenEnded atomic.Int64
 	// kindRelease is lastRelease per subject kind.
 	kindRelease [numKinds]atomic.Int64
 	api         entry  // the API itself, for upstream_incident
@@ -344,7 +347,9 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 	win := e.windowSec[d]
 	w := uint32(now) / win
 	t := &e.spec[d]
-	c.roll(w, float32(math.Max(float64(t.Floor), t.Factor*float64(c.baseline))), s.successes > 0)
+	if w > c.window { // the threshold is needed only to roll
+		c.roll(w, float32(max(float64(t.Floor), t.Factor*float64(c.baseline))), s.successes > 0)
+	}
 	if distinct != 0 || d == UpstreamIncident || d == RedirectProbing {
 		if distinct != 0 {
 			c.bits |= 1 << (distinct >> 58)
@@ -360,16 +365,25 @@ func (e *Engine) count(s *entry, d Detector, now int64, distinct uint64, k Kind,
 			e.markShared(s, d, c)
 		}
 	}
-	frac := float64(uint32(now)%win) / float64(win)
-	est := float64(c.cur) + float64(c.remote) + float64(c.prev)*(1-frac)
-	threshold := math.Max(float64(t.Floor), t.Factor*float64(c.baseline))
 	if s.successes > 0 {
 		s.ok.roll(uint32(now)/successWindow, 0, true)
-		okFrac := float64(uint32(now)%successWindow) / successWindow
-		threshold = math.Max(threshold, successShare*(float64(s.ok.cur)+float64(s.ok.prev)*(1-okFrac)))
 	}
 	// Fire at the threshold, then again at each doubling within a window.
-	need := threshold * float64(uint32(1)<<min(c.fired, 16))
+	doublings := min(c.fired, 16)
+	// The common case, nothing fires, in integers: the estimate is at most
+	// cur+prev and the threshold at least the floor. Whatever is added to
+	// est below (counts from other gateways) must be added here too.
+	if uint64(c.cur)+uint64(c.remote)+uint64(c.prev) < uint64(t.Floor)<<doublings {
+		return
+	}
+	frac := float64(uint32(now)%win) / float64(win)
+	est := float64(c.cur) + float64(c.remote) + float64(c.prev)*(1-frac)
+	threshold := max(float64(t.Floor), t.Factor*float64(c.baseline))
+	if s.successes > 0 {
+		okFrac := float64(uint32(now)%successWindow) / successWindow
+		threshold = max(threshold, successShare*(float64(s.ok.cur)+float64(s.ok.prev)*(1-okFrac)))
+	}
+	need := threshold * float64(uint32(1)<<doublings)
 	if est < need {
 		return
 	}
@@ -444,6 +458,7 @@ func (e *Engine) quarantine(s *entry, d Detector, k Kind, now int64, out *Outcom
 	if int64(s.quarantineUntil) > e.lastRelease.Load() {
 		e.lastRelease.Store(int64(s.quarantineUntil)) // writers hold e.mu
 	}
+	e.seenEnded.Store(0) // even one ending before lastRelease is seen
 	if int64(s.quarantineUntil) > e.kindRelease[k].Load() {
 		e.kindRelease[k].Store(int64(s.quarantineUntil))
 	}
@@ -499,6 +514,23 @@ func (e *Engine) Check(k Kind, subject string, now time.Time) (Block, bool) {
 // AnyQuarantined is false when no subject can be quarantined at now: the
 // request hooks' common case, one atomic load.
 func (e *Engine) AnyQuarantined(now time.Time) bool { return now.Unix() < e.lastRelease.Load() }
+
+// QuarantinesEnded is true when no quarantine can be active, read without
+// a clock (it costs more than the check): none was ever set, or a request
+// hook's QuarantineActive has seen the latest end pass. A new quarantine
+// makes it false again.
+func (e *Engine) QuarantinesEnded() bool { return e.lastRelease.Load() == e.seenEnded.Load() }
+
+// QuarantineActive is AnyQuarantined for the request hooks, with now the
+// present: when it is false it records that, for QuarantinesEnded.
+func (e *Engine) QuarantineActive(now time.Time) bool {
+	release := e.lastRelease.Load()
+	if now.Unix() < release {
+		return true
+	}
+	e.seenEnded.Store(release) // a newer lastRelease differs from it, so it is never hidden
+	return false
+}
 
 // AnyQuarantinedOf is AnyQuarantined for one subject kind.
 func (e *Engine) AnyQuarantinedOf(k Kind, now time.Time) bool {

@@ -398,3 +398,32 @@ func TestQuarantineClientsIsOptIn(t *testing.T) {
 		}
 	}
 }
+
+// QuarantinesEnded needs no clock once QuarantineActive has seen the end
+// of every quarantine, and turns false again with a new one.
+func TestQuarantinesEndedWithoutClock(t *testing.T) {
+	e := newEngine(t, Config{})
+	if !e.QuarantinesEnded() {
+		t.Fatal("nobody ever quarantined: QuarantinesEnded false")
+	}
+	_, _, b := feed(e, 200, t0, 30*time.Second, func(i int, at time.Time) *Event { return failure(classify.InvalidToken, "203.0.113.40", "", at) })
+	if b == nil {
+		t.Fatal("no quarantine")
+	}
+	if e.QuarantinesEnded() {
+		t.Error("QuarantinesEnded true while a quarantine was just set")
+	}
+	if !e.QuarantineActive(b.Until.Add(-time.Second)) || e.QuarantinesEnded() {
+		t.Error("a second before its end: QuarantineActive false or QuarantinesEnded true")
+	}
+	if e.QuarantineActive(b.Until) || !e.QuarantinesEnded() {
+		t.Error("at its end: QuarantineActive true or QuarantinesEnded still false")
+	}
+	_, _, b = feed(e, 200, b.Until.Add(time.Minute), 30*time.Second, func(i int, at time.Time) *Event { return failure(classify.InvalidToken, "203.0.113.41", "", at) })
+	if b == nil {
+		t.Fatal("no second quarantine")
+	}
+	if e.QuarantinesEnded() || !e.QuarantineActive(b.Until.Add(-time.Second)) {
+		t.Error("second quarantine: QuarantinesEnded true or QuarantineActive false")
+	}
+}
