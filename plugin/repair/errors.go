@@ -92,7 +92,8 @@ func (w *work) repairError(p *Plan, wire string) {
 	if root == classify.EdgeBlocked {
 		return // a JSON refusal from an edge: no single standard form
 	}
-	obj, isObject := splitObject(w.body)
+	var buf [8]member
+	obj, isObject := splitObject(w.body, buf[:0])
 	if w.opts.allows(ErrorShape) {
 		top, _ := obj.str("error")
 		if !isObject || top != wire || w.has(classify.NonstandardErrorShape) || w.has(classify.UnrecognizedError) {
@@ -184,7 +185,8 @@ var descriptionKeys = []string{
 
 func errorDescription(obj object, isObject bool, body []byte, resp *classify.Response) string {
 	if isObject {
-		if nested, ok := obj.object("error"); ok {
+		var buf [8]member
+		if nested, ok := obj.object("error", buf[:0]); ok {
 			for _, k := range descriptionKeys {
 				if s, ok := nested.str(k); ok {
 					if d := safeDescription(s); d != "" {
@@ -202,10 +204,11 @@ func errorDescription(obj object, isObject bool, body []byte, resp *classify.Res
 		}
 		return ""
 	}
-	if f, ok := parseForm(body, resp); ok {
+	var buf [8]field
+	if f, ok := parseForm(body, buf[:0]); ok {
 		for _, kv := range f {
-			if kv.key == "error_description" {
-				return safeDescription(kv.value)
+			if string(kv.key) == "error_description" {
+				return safeDescription(string(kv.value))
 			}
 		}
 	}
