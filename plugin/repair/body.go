@@ -200,28 +200,18 @@ func (o object) object(key string, buf object) (object, bool) {
 // point into the body, or into one buffer of unescaped text.
 type field struct{ key, value []byte }
 
-// formBreaks marks the bytes that make a body markup or JSON, not a form.
-var formBreaks = func() (t [256]bool) {
-	for _, c := range "<>{}\n" {
-		t[c] = true
-	}
-	return t
-}()
-
 // parseForm reads an application/x-www-form-urlencoded body, also when a
 // server labels it text/plain or text/html (GitHub, Apereo CAS, Deezer).
 // It reads the body in place; fields are appended to buf.
 func parseForm(body []byte, buf []field) ([]field, bool) {
 	s := bytes.TrimSpace(body)
-	eq := false
-	for _, c := range s {
-		if formBreaks[c] {
-			return nil, false
-		}
-		eq = eq || c == '='
-	}
-	if !eq {
+	if bytes.IndexByte(s, '=') < 0 {
 		return nil, false
+	}
+	for _, c := range [...]byte{'<', '>', '{', '}', '\n'} {
+		if bytes.IndexByte(s, c) >= 0 {
+			return nil, false // markup or JSON, not a form
+		}
 	}
 	out := buf[:0]
 	var unescaped []byte // one buffer for every escaped name and value

@@ -245,6 +245,7 @@ func safeDescription(s string) string {
 // of anything else into one space, and cuts at max bytes.
 func sanitize(s string, max int) string {
 	var b strings.Builder
+	b.Grow(minInt(len(s), max)) // one allocation: the result is never longer
 	space := false
 	for i := 0; i < len(s) && b.Len() < max; i++ {
 		c := s[i]
@@ -334,7 +335,8 @@ func tokenChar(c byte) bool {
 // errorBody writes the RFC 6749 §5.2 body. code and the sanitized texts
 // hold no character that JSON must escape.
 func errorBody(code, description, uri string) []byte {
-	b := make([]byte, 0, 32+len(code)+len(description)+len(uri))
+	const framing = len(`{"error":"","error_description":"","error_uri":""}`)
+	b := make([]byte, 0, framing+len(code)+len(description)+len(uri))
 	b = append(b, `{"error":"`...)
 	b = append(b, code...)
 	b = append(b, '"')

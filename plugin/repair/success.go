@@ -160,6 +160,9 @@ func asciiEqualFold(b []byte, s string) bool {
 // a form once unescaped.
 func containsFoldDecoded(b []byte, word string) bool {
 	for i := range b {
+		if c := b[i]; c|0x20 != word[0]|0x20 && c != '%' && c != '+' {
+			continue // the common case: no match can start here
+		}
 		j, k := i, 0
 		for ; k < len(word) && j < len(b); k++ {
 			c := b[j]

@@ -3,6 +3,7 @@ package repair
 import (
 	"net/http"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
 )
@@ -105,5 +106,74 @@ func FuzzPlainTokenSuccess(f *testing.F) {
 			opts = &Options{Kinds: []Kind{SuccessJSON, NoStore}}
 		}
 		checkPlainAgrees(t, reqBody, contentType, body, opts)
+	})
+}
+
+// appendStringBytewise is appendString one byte at a time, as it was
+// before the word-at-a-time scan: the reference it must match.
+func appendStringBytewise(b []byte, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			if r, size := utf8.DecodeRune(s[i:]); r == utf8.RuneError && size == 1 {
+				b = append(b, s[start:i]...)
+				b = append(b, `\ufffd`...)
+				start = i + 1
+			} else {
+				i += size - 1
+			}
+			continue
+		}
+		if jsonSafe[c] {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// FuzzWordwise: the word-at-a-time scans find what a byte-wise loop finds,
+// at every offset and alignment.
+func FuzzWordwise(f *testing.F) {
+	for _, s := range []string{"", "abcdefgh", "abcdefghijklmnop\"", "0123456\\789", "aaaaaaaa\x1fbbbbbbbb", "aaaaaaa\x7fbbbb", "aaaaaaaaé", "aaaaaaaa\xff\xfe", "\x00\x01\x02 \"\\\x7f\x80"} {
+		f.Add([]byte(s + s + s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for i := 0; i <= len(b) && i < 16; i++ {
+			want := i
+			for want < len(b) && plainByte[b[want]] {
+				want++
+			}
+			if got := plainEnd(b, i); got != want {
+				t.Fatalf("plainEnd(%q, %d) = %d, want %d", b, i, got, want)
+			}
+			want = i
+			for want < len(b) && jsonSafe[b[want]] {
+				want++
+			}
+			if got := safeEnd(b, i); got != want {
+				t.Fatalf("safeEnd(%q, %d) = %d, want %d", b, i, got, want)
+			}
+		}
+		if got, want := appendString(nil, b), appendStringBytewise(nil, b); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %q, byte-wise %q", b, got, want)
+		}
 	})
 }
