@@ -8,7 +8,6 @@ import (
 	"encoding/xml"
 	"io"
 	"mime"
-	"net/url"
 	"strings"
 
 	"github.com/oauthcheck/oauthcheck/plugin/classify"
@@ -51,10 +50,8 @@ func decode(resp *classify.Response, max int) ([]byte, bool) {
 // member is one top-level member of a JSON object: its key as sent and
 // its raw value.
 type member struct {
-	key   []byte // raw, without quotes
-	raw   []byte
-	sub   object // the members of an object value, when split
-	split bool
+	key []byte // raw, without quotes
+	raw []byte
 }
 
 // object is a JSON object's members in order.
@@ -63,22 +60,22 @@ type object []member
 // splitObject splits a JSON object into its members without decoding
 // values, so a rewrite keeps every other byte as sent. Anything but one
 // valid object (trailing bytes included) gives ok false.
-func splitObject(b []byte) (object, bool) {
+// Members are appended to buf.
+func splitObject(b []byte, buf object) (object, bool) {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	obj := make(object, 0, 8)
-	end := scan(b, i, 0, &obj)
+	end, obj := scanObject(b, i, 0, buf[:0], true)
 	if end < 0 || skipWS(b, end) != len(b) {
 		return nil, false
 	}
 	return obj, true
 }
 
-// members splits an object already known to be valid.
-func members(b []byte) object {
-	obj := make(object, 0, 8)
+// members splits an object already known to be valid, appending to buf.
+func members(b []byte, buf object) object {
+	obj := buf[:0]
 	i := skipWS(b, 1)
 	for i < len(b) && b[i] != '}' {
 		kEnd := stringEnd(b, i)
@@ -105,9 +102,7 @@ func skipWS(b []byte, i int) int {
 // stringEnd returns the index after the closing quote of the string at i.
 func stringEnd(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
-		for j < len(b) && plainByte[b[j]] {
-			j++
-		}
+		j = plainEnd(b, j)
 		if j >= len(b) {
 			break
 		}
@@ -178,70 +173,133 @@ func (o object) str(key string) (string, bool) {
 	return s, true
 }
 
-// object returns a member's value when it is a JSON object.
-func (o object) object(key string) (object, bool) {
-	for _, m := range o {
-		if string(m.key) != key {
-			continue
-		}
-		switch {
-		case m.split:
-			return m.sub, true
-		case len(m.raw) > 0 && m.raw[0] == '{':
-			return members(m.raw), true // part of an object already checked
-		}
+// strBytes is str without a copy when the string has no escapes.
+func (o object) strBytes(key string) ([]byte, bool) {
+	raw, ok := o.get(key)
+	if !ok || len(raw) == 0 || raw[0] != '"' {
 		return nil, false
 	}
-	return nil, false
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], true
+	}
+	s, ok := o.str(key)
+	return []byte(s), ok
 }
 
-// field is one name and string value of a form or XML body.
-type field struct{ key, value string }
+// object returns a member's value when it is a JSON object, its members
+// appended to buf.
+func (o object) object(key string, buf object) (object, bool) {
+	raw, ok := o.get(key)
+	if !ok || len(raw) == 0 || raw[0] != '{' {
+		return nil, false
+	}
+	return members(raw, buf), true // part of an object already checked
+}
+
+// field is one name and string value of a form or XML body. The slices
+// point into the body, or into one buffer of unescaped text.
+type field struct{ key, value []byte }
 
 // parseForm reads an application/x-www-form-urlencoded body, also when a
 // server labels it text/plain or text/html (GitHub, Apereo CAS, Deezer).
-func parseForm(body []byte, resp *classify.Response) ([]field, bool) {
-	s := strings.TrimSpace(string(body))
-	if s == "" || !strings.Contains(s, "=") {
+// It reads the body in place; fields are appended to buf.
+func parseForm(body []byte, buf []field) ([]field, bool) {
+	s := bytes.TrimSpace(body)
+	if bytes.IndexByte(s, '=') < 0 {
 		return nil, false
 	}
-	if strings.ContainsAny(s, "<>{}\n") {
-		return nil, false // markup or JSON, not a form
+	for _, c := range [...]byte{'<', '>', '{', '}', '\n'} {
+		if bytes.IndexByte(s, c) >= 0 {
+			return nil, false // markup or JSON, not a form
+		}
 	}
-	out := make([]field, 0, 8)
-	for rest := s; rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
+	out := buf[:0]
+	var unescaped []byte // one buffer for every escaped name and value
+	for rest := s; len(rest) > 0; {
+		var pair []byte
+		pair, rest, _ = bytes.Cut(rest, ampersand)
+		if len(pair) == 0 {
 			continue
 		}
-		k, v, ok := strings.Cut(pair, "=")
+		k, v, ok := bytes.Cut(pair, equals)
 		if !ok {
 			return nil, false
 		}
-		k, err1 := unescape(k)
-		v, err2 := unescape(v)
-		if err1 != nil || err2 != nil || k == "" || strings.ContainsAny(k, " \t") {
+		if needsUnescape(k) || needsUnescape(v) {
+			if unescaped == nil {
+				unescaped = make([]byte, 0, len(s)) // unescaped text is never longer
+			}
+			if k, ok = unescapeInto(&unescaped, k); !ok {
+				return nil, false
+			}
+			if v, ok = unescapeInto(&unescaped, v); !ok {
+				return nil, false
+			}
+		}
+		if len(k) == 0 || bytes.IndexByte(k, ' ') >= 0 || bytes.IndexByte(k, '\t') >= 0 {
 			return nil, false
 		}
-		if !hasField(out, k) {
+		if !hasKey(out, k) {
 			out = append(out, field{k, v})
 		}
 	}
 	return out, len(out) > 0
 }
 
-// unescape undoes form encoding, without a copy when there is none.
-func unescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, nil
+var ampersand, equals = []byte("&"), []byte("=")
+
+func needsUnescape(s []byte) bool {
+	return bytes.IndexByte(s, '%') >= 0 || bytes.IndexByte(s, '+') >= 0
+}
+
+// unescapeInto undoes form encoding as url.QueryUnescape does, appending
+// to *buf, and returns the unescaped part.
+func unescapeInto(buf *[]byte, s []byte) ([]byte, bool) {
+	if !needsUnescape(s) {
+		return s, true
 	}
-	return url.QueryUnescape(s)
+	from := len(*buf)
+	b := *buf
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			b = append(b, ' ')
+		case '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return nil, false
+			}
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	*buf = b
+	return b[from:len(b):len(b)], true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+func hasKey(fs []field, k []byte) bool {
+	for _, f := range fs {
+		if bytes.Equal(f.key, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasField(fs []field, k string) bool {
 	for _, f := range fs {
-		if f.key == k {
+		if string(f.key) == k {
 			return true
 		}
 	}
@@ -294,7 +352,7 @@ func parseXML(body []byte, resp *classify.Response) ([]field, bool) {
 					k = n
 				}
 				if !hasField(out, k) {
-					out = append(out, field{k, strings.TrimSpace(text.String())})
+					out = append(out, field{[]byte(k), []byte(strings.TrimSpace(text.String()))})
 				}
 			}
 			depth--

@@ -92,7 +92,8 @@ func (w *work) repairError(p *Plan, wire string) {
 	if root == classify.EdgeBlocked {
 		return // a JSON refusal from an edge: no single standard form
 	}
-	obj, isObject := splitObject(w.body)
+	var buf [8]member
+	obj, isObject := splitObject(w.body, buf[:0])
 	if w.opts.allows(ErrorShape) {
 		top, _ := obj.str("error")
 		if !isObject || top != wire || w.has(classify.NonstandardErrorShape) || w.has(classify.UnrecognizedError) {
@@ -184,7 +185,8 @@ var descriptionKeys = []string{
 
 func errorDescription(obj object, isObject bool, body []byte, resp *classify.Response) string {
 	if isObject {
-		if nested, ok := obj.object("error"); ok {
+		var buf [8]member
+		if nested, ok := obj.object("error", buf[:0]); ok {
 			for _, k := range descriptionKeys {
 				if s, ok := nested.str(k); ok {
 					if d := safeDescription(s); d != "" {
@@ -202,10 +204,11 @@ func errorDescription(obj object, isObject bool, body []byte, resp *classify.Res
 		}
 		return ""
 	}
-	if f, ok := parseForm(body, resp); ok {
+	var buf [8]field
+	if f, ok := parseForm(body, buf[:0]); ok {
 		for _, kv := range f {
-			if kv.key == "error_description" {
-				return safeDescription(kv.value)
+			if string(kv.key) == "error_description" {
+				return safeDescription(string(kv.value))
 			}
 		}
 	}
@@ -242,6 +245,7 @@ func safeDescription(s string) string {
 // of anything else into one space, and cuts at max bytes.
 func sanitize(s string, max int) string {
 	var b strings.Builder
+	b.Grow(minInt(len(s), max)) // one allocation: the result is never longer
 	space := false
 	for i := 0; i < len(s) && b.Len() < max; i++ {
 		c := s[i]
@@ -331,7 +335,8 @@ func tokenChar(c byte) bool {
 // errorBody writes the RFC 6749 §5.2 body. code and the sanitized texts
 // hold no character that JSON must escape.
 func errorBody(code, description, uri string) []byte {
-	b := make([]byte, 0, 32+len(code)+len(description)+len(uri))
+	const framing = len(`{"error":"","error_description":"","error_uri":""}`)
+	b := make([]byte, 0, framing+len(code)+len(description)+len(uri))
 	b = append(b, `{"error":"`...)
 	b = append(b, code...)
 	b = append(b, '"')

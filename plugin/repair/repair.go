@@ -170,18 +170,49 @@ type work struct {
 	body   []byte // decoded
 	status int
 	header http.Header // copy on first change
+	spare  []string    // room for new values, from the copy's allocation
 	out    []byte      // new body, when rewritten
 	newOut bool
 }
 
-func (w *work) setHeader(k, v string) {
-	if w.header == nil {
-		w.header = w.resp.Header.Clone()
-		if w.header == nil {
-			w.header = http.Header{}
-		}
+// headerRoom is how many values a repair may set: Content-Type (twice at
+// most), Content-Length, Cache-Control, Retry-After, WWW-Authenticate.
+const headerRoom = 6
+
+// copyHeader copies the upstream's header once, as http.Header.Clone
+// does, with room for the values a repair adds: two allocations for the
+// whole set.
+func (w *work) copyHeader() {
+	if w.header != nil {
+		return
 	}
-	w.header[k] = []string{v} // k is canonical
+	h := w.resp.Header
+	n := 0
+	for _, vv := range h {
+		n += len(vv)
+	}
+	values := make([]string, n+headerRoom)
+	w.header = make(http.Header, len(h)+headerRoom)
+	for k, vv := range h {
+		if vv == nil {
+			w.header[k] = nil
+			continue
+		}
+		m := copy(values, vv)
+		w.header[k] = values[:m:m]
+		values = values[m:]
+	}
+	w.spare = values
+}
+
+func (w *work) setHeader(k, v string) {
+	w.copyHeader()
+	if len(w.spare) == 0 {
+		w.header[k] = []string{v} // k is canonical
+		return
+	}
+	w.spare[0] = v
+	w.header[k], w.spare = w.spare[:1:1], w.spare[1:]
 }
 
 func (w *work) has(c classify.Code) bool { return w.result.Has(c) }
@@ -189,18 +220,13 @@ func (w *work) has(c classify.Code) bool { return w.result.Has(c) }
 // finish completes the headers: a new body is sent as identity with its
 // exact length, and validators of the old body go (RFC 9110 §8.8).
 func (w *work) finish(p *Plan) {
-	if w.header == nil {
-		w.header = w.resp.Header.Clone()
-		if w.header == nil {
-			w.header = http.Header{}
-		}
-	}
+	w.copyHeader()
 	if w.newOut {
 		for _, k := range [...]string{"Content-Encoding", "Etag", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest", "Transfer-Encoding", "Content-Range"} {
 			delete(w.header, k)
 		}
-		w.header["Content-Type"] = []string{"application/json"}
-		w.header["Content-Length"] = []string{strconv.Itoa(len(w.out))}
+		w.setHeader("Content-Type", "application/json")
+		w.setHeader("Content-Length", strconv.Itoa(len(w.out)))
 		p.Body, p.BodyChanged = w.out, true
 	}
 	p.Status = w.status

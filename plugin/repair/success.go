@@ -1,6 +1,7 @@
 package repair
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 
@@ -10,7 +11,8 @@ import (
 // repairSuccess fixes the shape of a 2xx answer: its format, the type of
 // expires_in, the case of token_type, its Content-Type and no-store.
 func (w *work) repairSuccess(p *Plan) {
-	obj, isObject := splitObject(w.body)
+	var buf [8]member
+	obj, isObject := splitObject(w.body, buf[:0])
 	tokenTypeFixed := false
 	switch {
 	case isObject:
@@ -20,14 +22,15 @@ func (w *work) repairSuccess(p *Plan) {
 			p.add(ContentType)
 		}
 	case w.opts.allows(SuccessJSON) && (w.has(classify.FormEncodedResponse) || w.has(classify.NotJSON) || w.has(classify.WrongContentType)):
-		fields, ok := parseForm(w.body, w.resp)
+		var buf [16]field
+		fields, ok := parseForm(w.body, buf[:0])
 		if !ok {
 			fields, ok = parseXML(w.body, w.resp)
 		}
 		if ok && w.isSuccess(fields) {
 			var conv Plan
 			fixed := w.writeFields(&conv, fields)
-			if w.compliant(w.out) {
+			if w.plainTokenSuccess(fields) || w.compliant(w.out) {
 				tokenTypeFixed = fixed
 				for _, k := range conv.Kinds() {
 					p.add(k)
@@ -69,21 +72,117 @@ func (w *work) isSuccess(fields []field) bool {
 	case classify.EndpointRevoke:
 		return false // any 200 body is fine there (RFC 7009 §2.2)
 	}
-	if hasField(fields, "error") || fieldValue(fields, want) == "" {
+	if hasField(fields, "error") || len(fieldValue(fields, want)) == 0 {
 		return false
 	}
 	// A token answer that would still lack its type is no compliant
 	// success: leave the upstream's own shape (RFC 6749 §5.1).
-	return want != "access_token" || strings.TrimSpace(fieldValue(fields, "token_type")) != ""
+	return want != "access_token" || len(fieldValue(fields, "token_type")) != 0
 }
 
-func fieldValue(fs []field, k string) string {
+// fieldValue returns a field's value without surrounding space.
+func fieldValue(fs []field, k string) []byte {
 	for _, f := range fs {
-		if f.key == k {
-			return strings.TrimSpace(f.value)
+		if string(f.key) == k {
+			return bytes.TrimSpace(f.value)
 		}
 	}
-	return ""
+	return nil
+}
+
+// plainTokenSuccess is the classifier's verdict on a converted token
+// success, read from the fields written: the body is a JSON object
+// (writeFields), with no-store (compliant's header), and the token checks
+// of RFC 6749 §5.1 (classify's checkTokenSuccess) pass. It answers false
+// when unsure, and compliant asks the classifier then, so it only saves
+// time: TestPlainTokenSuccessAgrees and FuzzPlainTokenSuccess prove that
+// whatever it accepts, the classifier accepts too.
+func (w *work) plainTokenSuccess(fields []field) bool {
+	if w.result.Endpoint != classify.EndpointToken || len(w.out) > classify.DefaultMaxBodyBytes {
+		return false
+	}
+	if w.req != nil && (containsFoldDecoded(w.req.Body, "scope") || containsFoldDecoded(w.req.Body, "exchange")) {
+		return false // scope comparisons, the id_token rule and token exchange: the classifier's call
+	}
+	access, typ, expires := false, false, true
+	for _, f := range fields {
+		switch string(f.key) {
+		case "access_token":
+			access = len(f.value) > 0
+		case "token_type":
+			t := f.value
+			if c, ok := canonicalTokenType(t); ok && w.opts.allows(TokenTypeCase) {
+				t = []byte(c)
+			}
+			typ = defaultTokenType(t)
+		case "expires_in":
+			expires = digitsOnly(f.value) && string(f.value) != "0" && w.opts.allows(ExpiresInNumber)
+		case "scope":
+			if containsFoldDecoded(f.value, "openid") {
+				return false
+			}
+		}
+	}
+	return access && typ && expires
+}
+
+// defaultTokenType: one of classify.DefaultTokenTypes in any ASCII case.
+func defaultTokenType(t []byte) bool {
+	for _, want := range classify.DefaultTokenTypes {
+		if asciiEqualFold(t, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldDecoded reports whether b holds word, in any ASCII case and
+// also under percent or plus encoding: what the classifier may read out of
+// a form once unescaped.
+func containsFoldDecoded(b []byte, word string) bool {
+	for i := range b {
+		if c := b[i]; c|0x20 != word[0]|0x20 && c != '%' && c != '+' {
+			continue // the common case: no match can start here
+		}
+		j, k := i, 0
+		for ; k < len(word) && j < len(b); k++ {
+			c := b[j]
+			j++
+			switch {
+			case c == '+':
+				c = ' '
+			case c == '%' && j+1 < len(b) && isHex(b[j]) && isHex(b[j+1]):
+				c = unhex(b[j])<<4 | unhex(b[j+1])
+				j += 2
+			}
+			if c|0x20 != word[k]|0x20 {
+				break
+			}
+		}
+		if k == len(word) {
+			return true
+		}
+	}
+	return false
 }
 
 // compliant asks the classifier whether body, as JSON, is a usable
@@ -105,17 +204,17 @@ func numericMember(k string) bool {
 }
 
 // canonicalTokenType returns Bearer or DPoP for another case of either.
-func canonicalTokenType(s string) (string, bool) {
+func canonicalTokenType(s []byte) (string, bool) {
 	for _, t := range [...]string{"Bearer", "DPoP"} {
-		if s != t && strings.EqualFold(s, t) {
+		if string(s) != t && bytes.EqualFold(s, []byte(t)) {
 			return t, true
 		}
 	}
 	return "", false
 }
 
-func digitsOnly(s string) bool {
-	if s == "" || len(s) > 12 || (len(s) > 1 && s[0] == '0') {
+func digitsOnly(s []byte) bool {
+	if len(s) == 0 || len(s) > 12 || (len(s) > 1 && s[0] == '0') {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -142,15 +241,16 @@ func (w *work) rewriteObject(p *Plan, obj object) bool {
 		raw := m.raw
 		key := string(m.key)
 		switch {
-		case numericMember(key) && len(raw) > 2 && raw[0] == '"' && digitsOnly(string(raw[1:len(raw)-1])) && w.opts.allows(ExpiresInNumber):
+		case numericMember(key) && len(raw) > 2 && raw[0] == '"' && digitsOnly(raw[1:len(raw)-1]) && w.opts.allows(ExpiresInNumber):
 			raw = raw[1 : len(raw)-1]
 			changed = true
 			p.add(ExpiresInNumber)
 		case key == "token_type" && w.opts.allows(TokenTypeCase):
-			if s, ok := obj.str(key); ok {
+			if s, ok := obj.strBytes(key); ok {
 				if t, ok := canonicalTokenType(s); ok {
-					raw = []byte(`"` + t + `"`)
+					out = append(append(append(out, '"'), t...), '"')
 					changed, tokenType = true, true
+					continue
 				}
 			}
 		}
@@ -167,7 +267,13 @@ func (w *work) rewriteObject(p *Plan, obj object) bool {
 // numeric members with a numeric value. It reports a token_type case fix.
 func (w *work) writeFields(p *Plan, fields []field) bool {
 	tokenType := false
-	out := make([]byte, 0, 2*len(w.body)+16)
+	// Sized for the fields as sent: escapes to JSON are rare, and append
+	// grows the slice when they occur.
+	size := 2
+	for _, f := range fields {
+		size += len(f.key) + len(f.value) + 6
+	}
+	out := make([]byte, 0, size)
 	out = append(out, '{')
 	for i, f := range fields {
 		if i > 0 {
@@ -176,14 +282,17 @@ func (w *work) writeFields(p *Plan, fields []field) bool {
 		out = appendString(out, f.key)
 		out = append(out, ':')
 		v := f.value
+		key := string(f.key)
 		switch {
-		case numericMember(f.key) && digitsOnly(v) && w.opts.allows(ExpiresInNumber):
+		case numericMember(key) && digitsOnly(v) && w.opts.allows(ExpiresInNumber):
 			out = append(out, v...)
 			p.add(ExpiresInNumber)
 			continue
-		case f.key == "token_type" && w.opts.allows(TokenTypeCase):
+		case key == "token_type" && w.opts.allows(TokenTypeCase):
 			if t, ok := canonicalTokenType(v); ok {
-				v, tokenType = t, true
+				out = append(append(append(out, '"'), t...), '"')
+				tokenType = true
+				continue
 			}
 		}
 		out = appendString(out, v)
