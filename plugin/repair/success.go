@@ -199,6 +199,13 @@ func (w *work) compliant(body []byte) bool {
 }
 
 // numericMembers are the §5.1 and RFC 8628 §3.2 members that are numbers.
+// introspectionBool: active=true or active=false, in any case.
+func introspectionBool(k string, v []byte) bool {
+	return k == "active" && (asciiEqualFold(v, "true") || asciiEqualFold(v, "false"))
+}
+
+func introspectionNumber(k string) bool { return k == "exp" || k == "iat" || k == "nbf" }
+
 func numericMember(k string) bool {
 	return k == "expires_in" || k == "interval"
 }
@@ -287,6 +294,13 @@ func (w *work) writeFields(p *Plan, fields []field) bool {
 		case numericMember(key) && digitsOnly(v) && w.opts.allows(ExpiresInNumber):
 			out = append(out, v...)
 			p.add(ExpiresInNumber)
+			continue
+		case w.result.Endpoint == classify.EndpointIntrospect && introspectionBool(key, v):
+			// RFC 7662 §2.2: active is a boolean; a form has only strings.
+			out = append(out, bytes.ToLower(v)...)
+			continue
+		case w.result.Endpoint == classify.EndpointIntrospect && introspectionNumber(key) && digitsOnly(v):
+			out = append(out, v...) // exp, iat, nbf: NumericDate (RFC 7519 §2)
 			continue
 		case key == "token_type" && w.opts.allows(TokenTypeCase):
 			if t, ok := canonicalTokenType(v); ok {
