@@ -891,6 +891,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "login API: the token nested under data, where no OAuth client looks", source: "https://docs.directus.io/reference/authentication.html",
+		req:      Request{Method: "POST", Path: "/auth/login", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"email":"reader@example.com","password":"PLACEHOLDER-pw"}`)},
+		resp:     jsonResp("200", `{"data":{"access_token":"PLACEHOLDER-at","expires":900000,"refresh_token":"PLACEHOLDER-rt"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
+	},
+	{
+		name: "login API: the token named jwt", source: "https://docs.strapi.io/cms/api/rest/guides/authentication",
+		req:      Request{Method: "POST", Path: "/api/auth/local", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"identifier":"reader","password":"PLACEHOLDER-pw"}`)},
+		resp:     jsonResp("200", `{"jwt":"PLACEHOLDER-jwt","user":{"id":1,"username":"reader"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
+	},
+	{
+		name: "an API answer with nested data and no credential exchange is not OAuth", source: "",
+		req:      Request{Method: "GET", Path: "/api/items", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("200", `{"data":{"access_token":"not a credential exchange","id":1}}`),
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -199,10 +199,20 @@ func (f *oauthFields) set(key []byte, v value) {
 		f.vendor.field(key, v, 0)
 	case "access_token":
 		f.accessToken = v
-	case "accessToken", "AccessToken", "token", "tenant_access_token", "app_access_token", "user_access_token":
+	case "accessToken", "AccessToken", "token", "tenant_access_token", "app_access_token", "user_access_token",
+		"jwt", "access", "authToken", "auth_token":
 		if f.altToken.kind == kindNone {
 			f.altToken = v // a token under a vendor's name, for detection only
 		}
+	case "data", "result":
+		// A login API's {"data":{"access_token":…}} (Directus, Tuya): the
+		// token is there, where no OAuth client looks.
+		if v.kind == kindObject && f.altToken.kind == kindNone {
+			if t, ok := memberString(v.raw, "access_token"); ok {
+				f.altToken = t
+			}
+		}
+		f.vendor.field(key, v, 0)
 	case "token_type":
 		f.tokenType = v
 	case "expires_in":
@@ -253,4 +263,18 @@ func looksLikeForm(b []byte) bool {
 // hasError reports an RFC 6749 §5.2 error of any shape.
 func (f *oauthFields) hasError() bool {
 	return f.err.present()
+}
+
+// memberString finds a string member of a JSON object by key, one level deep.
+func memberString(obj []byte, key string) (value, bool) {
+	o := newJSONObject(obj)
+	for {
+		k, val, kind, ok := o.next()
+		if !ok {
+			return value{}, false
+		}
+		if string(k) == key && kind == kindString {
+			return value{raw: val, kind: kind}, true
+		}
+	}
 }
