@@ -909,6 +909,24 @@ var exchanges = []exchange{
 		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a parameter named missing is the request, not the grant", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/token", "grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"Invalid request: Missing or empty code parameter"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a missing client_id is the client's authentication", source: "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1",
+		req:      formPost("/token", "grant_type=authorization_code&code=PLACEHOLDER-code&redirect_uri=https%3A%2F%2Fapp%2Fcb"),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"Missing required parameter: client_id."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "client_credentials in a JSON body: a login failure is the client's", source: "https://momodeveloper.mtn.com/api-documentation",
+		req:      Request{Method: "POST", Path: "/collection/token/", Header: hdr("Content-Type", "application/json", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="), Body: []byte(`{"grant_type":"client_credentials"}`)},
+		resp:     jsonResp("500", `{"error":"login_failed"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

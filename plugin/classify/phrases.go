@@ -75,6 +75,17 @@ var Phrases = []Phrase{
 			{"user", "resource owner", "end-user", "consent"}},
 		"", false, "auth0, rfc 8628", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 
+	// A parameter named as missing or empty ("Missing or empty code
+	// parameter"): the request, not the grant it would carry.
+	// A missing client_id is the client's authentication (client_auth
+	// below says so too; this row keeps it ahead of param_missing).
+	{"client_param_missing", InvalidClient,
+		[][]string{{"client_id", "client id", "client_secret", "client secret"}, {"missing", "is required", "must be provided", "not provided", "is empty"}},
+		EndpointToken, false, "envoy, keycloak", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
+	{"param_missing", InvalidRequest,
+		[][]string{{"missing", "is required", "are required", "must be provided", "not provided", "or empty", "is empty"}, {"parameter", "param "}},
+		EndpointToken, false, "viessmann, rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
 	// PKCE: the verifier does not match the challenge.
 	{"pkce_verifier", InvalidGrant,
 		[][]string{{"code_verifier", "code verifier", "pkce", "code challenge", "code_challenge"},

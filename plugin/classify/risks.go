@@ -59,6 +59,11 @@ func requestGrant(req *Request) string {
 	if v, ok := queryValue(req.RawQuery, "grant_type"); ok {
 		return unescapeQuery(v)
 	}
+	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+		if v, ok := memberString(req.Body, "grant_type"); ok {
+			return string(unescapeJSON(v.raw)) // MTN MoMo's JSON token request
+		}
+	}
 	return ""
 }
 
