@@ -57,10 +57,9 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ")
 		r.assertionAuth = params.has(pClientAssertion)
-		if resp.Status >= 300 { // errors only: reading the grant allocates
-			grant := requestGrant(req)
-			r.clientGrant = grant == grantClientCredentials
-			r.refreshGrant = grant == grantRefreshToken && params.has(pRefreshToken)
+		if resp.Status >= 300 { // errors only
+			r.clientGrant = grantIs(req, grantClientCredentials)
+			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)
 		}
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
 			containsFold(req.RawQuery, "device_code") || containsFold(req.Body, "grant-type:device_code")

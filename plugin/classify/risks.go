@@ -67,6 +67,23 @@ func requestGrant(req *Request) string {
 	return ""
 }
 
+// grantIs reports whether the request's grant_type is grant (form body,
+// query or JSON body), without allocating: grant needs no escaping.
+func grantIs(req *Request, grant string) bool {
+	if v, ok := formValue(req.Body, "grant_type"); ok {
+		return string(v) == grant
+	}
+	if v, ok := queryValue(req.RawQuery, "grant_type"); ok {
+		return v == grant
+	}
+	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+		if v, ok := memberString(req.Body, "grant_type"); ok {
+			return string(v.raw) == grant
+		}
+	}
+	return false
+}
+
 // clientAuthenticated reports a confidential client: a secret, an
 // assertion or HTTP Basic. A public client sends its client_id alone.
 func clientAuthenticated(req *Request, params requestParams) bool {
