@@ -927,6 +927,31 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
 	},
 	{
+		name: "errors array: a bare reason phrase gives way to the reason after it", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth2/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("401", `{"errors":[{"message":"Unauthorized","attribute-name":""},{"message":"Invalid refresh token.","attribute-name":"refresh_token"}]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
+		name: "mutual TLS: no client certificate is the client's authentication", source: "https://www.rfc-editor.org/rfc/rfc8705#section-2",
+		req:      formPost("/auth/oauth/v2/token", "grant_type=client_credentials", "Authorization", "Basic czZCaGRSa3F0MzpQTEFDRUhPTERFUg=="),
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"proper client ssl certificate was not presented"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "grant_type in the query, refused: the request is malformed", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3",
+		req: Request{Method: "POST", Path: "/v1/tokens", RawQuery: "code=PLACEHOLDER-code&client_id=app&client_secret=PLACEHOLDER-cs&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp%2Fcb",
+			Header: hdr("Content-Type", "application/x-www-form-urlencoded")},
+		resp:     jsonResp("400", `{"errors":[{"message":"grant_type was invalid.","code":6021}]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest, NonstandardErrorShape},
+	},
+	{
+		name: "token info: a bare 400 is the token refused", source: "https://developers.google.com/identity/sign-in/web/backend-auth",
+		req:      Request{Method: "GET", Path: "/oauth/info", RawQuery: "access_token=PLACEHOLDER-at", Header: hdr()},
+		resp:     jsonResp("400", `{"error":"invalid_request"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

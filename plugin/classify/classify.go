@@ -60,6 +60,8 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		if resp.Status >= 300 { // errors only
 			r.clientGrant = grantIs(req, grantClientCredentials)
 			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)
+			_, inBody := formValue(req.Body, "grant_type")
+			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
 		}
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
 			containsFold(req.RawQuery, "device_code") || containsFold(req.Body, "grant-type:device_code")
@@ -683,6 +685,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
 				root = c
 			}
+			if root == InvalidRequest && tokenInfoCall(req) && genericDescription(&f) {
+				// A token-info call carries the token alone: a bare
+				// invalid_request there is the token refused.
+				root = InvalidToken
+				r.Why.rule("token_info_400", "error", "")
+			}
 		case formatText, formatHTML:
 			if p := phraseMatch(body.b, EndpointResource); p != nil && (tokenOrScope(p.Cause) || p.Rule == "policy_denied") && status >= 400 {
 				root = p.Cause
@@ -728,12 +736,20 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = InsufficientScope
 		r.Why.rule("forbidden_with_token", "status", "")
 	}
-	if root == "" && status == 400 && sent && (f.format == formatJSON || f.format == formatJSONArray) &&
-		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present()) {
-		// A resource server's 400 is RFC 6750 §3.1's invalid_request: the
-		// token passed, the request did not (a missing header or field).
-		root = InvalidRequest
-		r.Why.rule("resource_400", "status", "")
+	if root == "" && status == 400 && (f.format == formatJSON || f.format == formatJSONArray) &&
+		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present() || f.description.present()) {
+		switch {
+		case tokenInfoCall(req):
+			// A token-info call (Google's tokeninfo, /oauth/info) sends the
+			// token and nothing else: its 400 is the token refused.
+			root = InvalidToken
+			r.Why.rule("token_info_400", "status", "")
+		case sent:
+			// A resource server's 400 is RFC 6750 §3.1's invalid_request:
+			// the token passed, the request did not (a missing header or field).
+			root = InvalidRequest
+			r.Why.rule("resource_400", "status", "")
+		}
 	}
 	if root == "" {
 		if status >= 400 && f.format == formatHTML && wantsJSON(req) {
@@ -991,4 +1007,23 @@ func wantsJSON(req *Request) bool {
 		return true
 	}
 	return accept == "" && containsFold(headerValue(req.Header, "Content-Type"), "json")
+}
+
+// tokenInfoCall: a GET whose path names info (tokeninfo, /oauth/info) and
+// whose query holds only a token.
+func tokenInfoCall(req *Request) bool {
+	if req.Method != http.MethodGet || len(req.Body) > 0 || !containsFold(req.Path, "info") || req.RawQuery == "" {
+		return false
+	}
+	for q := req.RawQuery; q != ""; {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		name, _, _ := strings.Cut(pair, "=")
+		switch name {
+		case "access_token", "id_token", "token", "input_token":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -417,11 +417,24 @@ func (v *vendorFields) scanArray(arr []byte, depth int) {
 		}
 		return
 	}
-	kind, next, ok := skipValue(arr, i, depth)
-	if !ok || kind != kindObject {
-		return
+	for n := 0; n < 4; n++ {
+		kind, next, ok := skipValue(arr, i, depth)
+		if !ok || kind != kindObject {
+			return
+		}
+		v.scan(arr[i:next], depth+1)
+		// Deyel's [{"message":"Unauthorized"},{"message":"Invalid refresh
+		// token."}]: a bare reason phrase first, the reason after it.
+		if c, ok := lookupVendor(v.msg.raw); !v.msg.present() || !ok || c != statusWord {
+			return
+		}
+		v.msg = value{}
+		i = skipSpace(arr, next)
+		if i >= len(arr) || arr[i] != ',' {
+			return
+		}
+		i = skipSpace(arr, i+1)
 	}
-	v.scan(arr[i:next], depth+1)
 }
 
 // subjects map what a validation-style error names as wrong to a cause.

@@ -77,6 +77,11 @@ var Phrases = []Phrase{
 
 	// A parameter named as missing or empty ("Missing or empty code
 	// parameter"): the request, not the grant it would carry.
+	// Mutual-TLS client authentication failed (RFC 8705 §2: invalid_client).
+	{"client_certificate", InvalidClient,
+		[][]string{{"client certificate", "client ssl certificate", "client tls certificate", "client cert", "mtls", "mutual tls", "tls client"},
+			{"not presented", "invalid", "missing", "not valid", "mismatch", "expired", "does not match", "not provided", "required", "not trusted", "untrusted", "revoked", "unknown"}},
+		"", false, "adp, rfc 8705", "https://www.rfc-editor.org/rfc/rfc8705#section-2"},
 	// A missing client_id is the client's authentication (client_auth
 	// below says so too; this row keeps it ahead of param_missing).
 	{"client_param_missing", InvalidClient,

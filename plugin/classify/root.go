@@ -230,6 +230,12 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 	case code == InvalidClient && r.Why.Term == "assertion" && !r.assertionAuth:
 		// A jwt-bearer grant's assertion (RFC 7523 §3.1) is the grant.
 		return InvalidGrant
+	case code == UnsupportedGrantType && r.queryGrant:
+		// "grant_type was invalid" to a grant_type sent in the query: the
+		// server reads the body only (RFC 6749 §4.1.3), so the request is
+		// malformed, not the grant type unknown.
+		r.Why.rule("grant_in_query", r.Why.From, r.Why.Term)
+		return InvalidRequest
 	case code == InvalidRequest && r.refreshGrant && r.Why.Rule == "error_code" && genericDescription(f):
 		// A refresh request needs only its refresh token (RFC 6749 §6): a
 		// bare invalid_request to one that carries it is the token refused.

@@ -98,7 +98,10 @@ type Result struct {
 	// assertionAuth: the client authenticates with a client_assertion
 	// (RFC 7523 §2.2).
 	assertionAuth bool
-	n             int
+	// queryGrant: grant_type came in the query, not the body (RFC 6749
+	// §4.1.3 wants the form body).
+	queryGrant bool
+	n          int
 }
 
 // Causes returns the causes, root cause first. A usable response has the
