@@ -837,7 +837,8 @@ func rateLimitSpent(h http.Header) bool {
 // tokenOrScope admits the causes a resource server's body may name.
 func tokenOrScope(c Code) bool {
 	switch c {
-	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited, InteractionRequired:
+	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited, InteractionRequired,
+		AccessDenied: // only the api_disabled row's (adjust)
 		return true
 	}
 	return false

@@ -37,6 +37,33 @@ var VendorCodes = []vendorCode{
 	{"service_unavailable", TemporarilyUnavailable, "slack", "https://api.slack.com/web#evaluating_responses"},
 	{"request_timeout", TemporarilyUnavailable, "slack", "https://api.slack.com/web#evaluating_responses"},
 
+	// Berlin Group NextGenPSD2 (XS2A) tppMessages codes, which European
+	// banks' PSD2 APIs send: {"tppMessages":[{"category":"ERROR","code":…}]}.
+	// The eIDAS certificate is the TPP's client credential; the consent is
+	// what the access token carries.
+	{"CERTIFICATE_INVALID", InvalidClient, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CERTIFICATE_EXPIRED", InvalidClient, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CERTIFICATE_BLOCKED", InvalidClient, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CERTIFICATE_REVOKED", InvalidClient, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CERTIFICATE_MISSING", InvalidClient, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"TOKEN_INVALID", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"TOKEN_UNKNOWN", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CONSENT_INVALID", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CONSENT_EXPIRED", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"CONSENT_UNKNOWN", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"FORMAT_ERROR", InvalidRequest, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"SIGNATURE_INVALID", InvalidRequest, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"SIGNATURE_MISSING", InvalidRequest, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	{"ACCESS_EXCEEDED", RateLimited, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	// UK Open Banking (OBIE) error codes: the consent behind the token.
+	{"UK.OBIE.Resource.InvalidConsentStatus", InvalidToken, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+	{"UK.OBIE.Resource.ConsentMismatch", InvalidToken, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+	{"UK.OBIE.Header.Missing", InvalidRequest, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+	{"UK.OBIE.Header.Invalid", InvalidRequest, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+	{"UK.OBIE.Field.Missing", InvalidRequest, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+	{"UK.OBIE.Field.Invalid", InvalidRequest, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+	{"UK.OBIE.Signature.Invalid", InvalidRequest, "uk-open-banking", "https://openbankinguk.github.io/read-write-api-site3/v3.1.10/profiles/read-write-data-api-profile.html#error-response-structure"},
+
 	// fosite (Ory Hydra): a bearer token its userinfo or introspection
 	// rejects, in the body and in WWW-Authenticate (seen from Hydra v2.3.0).
 	{"request_unauthorized", InvalidToken, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
@@ -329,11 +356,16 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.subjectOwner = val
 		}
 	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
-		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id", "sub_code":
+		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id", "sub_code",
+		"status_txt", "ECODE", "stCode":
 		switch val.kind {
 		case kindObject: // OneLogin's {"status":{"error":true,"message":…}}
 			if depth < 4 {
 				v.scan(val.raw, depth+1)
+			}
+		case kindArray: // bunq's {"Error":[{"error_description":…}]}
+			if string(key) == "Error" && depth < 4 {
+				v.scanArray(val.raw, depth+1)
 			}
 		case kindString:
 			v.addCode(val)
@@ -352,7 +384,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			}
 		}
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
-		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg":
+		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg",
+		"errMsg", "errorMsg", "ErrorMessage", "ErrorDetails", "status_message", "text":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			if v.msgFromCode && v.msg2.kind == kindNone {
 				// Ory's {"reason":"Token is expired","message":"The requested
@@ -366,7 +399,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "fbtrace_id":
 		v.graph = true
-	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions":
+	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
+		"tppMessages", "Errors": // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
 			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
 		}
@@ -529,7 +563,8 @@ var EdgeSignatures = []edgeSignature{
 		"https://developers.cloudflare.com/support/troubleshooting/http-status-codes/"},
 	{"cloudfront", "X-Amz-Cf-Id", "", []string{"generated by cloudfront", "the request could not be satisfied"}, nil,
 		"https://repost.aws/knowledge-center/cloudfront-troubleshoot-403-errors"},
-	{"akamai", "Server", "akamaighost", []string{"akamai", "reference&#32;&#35;", "errors.edgesuite.net"},
+	// Akamai's denial page writes the URL entity-encoded: "http&#58;&#47;&#47;…".
+	{"akamai", "Server", "akamaighost", []string{"akamai", "reference&#32;&#35;", "errors.edgesuite.net", "\"http&#58;&#47;&#47;", "\"https&#58;&#47;&#47;"},
 		[]string{"access denied", "you don't have permission to access"},
 		"https://techdocs.akamai.com/property-mgr/docs/error-pages"},
 	{"aws-waf", "X-Amzn-Waf-Action", "", []string{"request blocked.", "awswafcookiedomainlist", "awswafintegration"},
@@ -562,6 +597,10 @@ var EdgeSignatures = []edgeSignature{
 		"https://docs.konghq.com/gateway/latest/reference/proxy/"},
 	{"google-frontend", "Server", "google frontend", []string{"the server encountered a temporary error"}, nil,
 		"https://cloud.google.com/load-balancing/docs/https/troubleshooting-ext-https-lbs"},
+	// Google Cloud IAP in front of the app: "Invalid IAP credentials: empty token".
+	{"google-iap", "X-Goog-Iap-Generated-Response", "", []string{"invalid iap credentials", "iap credentials"},
+		[]string{"invalid iap credentials"},
+		"https://cloud.google.com/iap/docs/faq#troubleshooting"},
 	{"heroku", "Via", "vegur", []string{"herokucdn.com/error-pages"}, nil, "https://devcenter.heroku.com/articles/error-pages"},
 }
 

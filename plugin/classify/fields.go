@@ -186,15 +186,23 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "error_codes":
 		f.errorCodes = v
 	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
-		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description":
+		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description",
+		// Kotak's {"stCode":…,"errMsg":…}, Digi-Key's ErrorMessage, TMDB's status_message.
+		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage":
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}
 		if v.kind == kindObject {
 			f.vendor.scan(v.raw, 1)
 		}
-	case "ok":
-		f.okFalse = v.kind == kindBool && string(v.raw) == "false"
+	case "ok", "success", "Success":
+		// Slack's {"ok":false,…}; Tuya's and many APIs' {"success":false,…}.
+		f.okFalse = f.okFalse || v.kind == kindBool && string(v.raw) == "false"
+	case "status_code":
+		// Bitly v3's {"status_code":403,"status_txt":"RATE_LIMIT_EXCEEDED"} in a 200.
+		if v.kind == kindNumber && firstNumber(v.raw) >= 400 {
+			f.vendor.errorish = true
+		}
 	default:
 		f.vendor.field(key, v, 0)
 	case "access_token":

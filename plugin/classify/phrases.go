@@ -27,7 +27,8 @@ var (
 		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url"}
 	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
 		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
-		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same"}
+		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same",
+		"missing in the", "missing from the", "not configured", "not among"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal",
 		"could not verify", "cannot verify", "unable to verify", "failed to verify", "verification failed",
@@ -117,7 +118,8 @@ var Phrases = []Phrase{
 	// The audience or resource the client asked for (RFC 8707).
 	{"target_unknown", InvalidTarget,
 		[][]string{{"audience", "service not enabled", "resource indicator", "resource parameter", "invalid resource", "resource server"},
-			{"not found", "unknown", "invalid", "not enabled", "not allowed", "does not exist", "not valid", "not registered", "within domain"}},
+			{"not found", "unknown", "invalid", "not enabled", "not allowed", "does not exist", "not valid", "not registered", "within domain",
+				"bad", "wrong", "incorrect", "mismatch"}},
 		"", false, "auth0, entra", "https://www.rfc-editor.org/rfc/rfc8707#section-2"},
 
 	// The user must do something interactive first: MFA, SSO, a password
@@ -152,16 +154,29 @@ var Phrases = []Phrase{
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
 			"consumer key", "api key", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
-			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid",
+			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid", "corpsecret", "corpid",
 			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
 				"doesn't exist", "missing", "not valid", "bad", "unauthorized", "isn't valid", "not recognized", "disabled",
 				"error validating", "required", "not provided", "could not", "cannot", "no client", "not registered",
-				"must be authenticated", "must authenticate", "authentication required"}},
-		"", false, "keycloak, auth0, facebook, spring", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+				"must be authenticated", "must authenticate", "authentication required",
+				// DingTalk's "不合法的corpId或corpSecret": illegal, invalid.
+				"不合法", "无效", "非法"}},
+		"", false, "keycloak, auth0, facebook, spring, dingtalk", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"client_unknown", InvalidClient,
 		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials"}},
 		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// "invalid_credentials" at a token endpoint: the credentials there are
+	// the client's (a password login's are the user's: chooseRoot).
+	{"credentials_bad", InvalidClient,
+		[][]string{{"invalid credentials", "invalid_credentials", "invalid credential", "incorrect credentials",
+			"credentials invalid", "credentials are invalid", "credentials incorrect", "credentials are incorrect", "credentials not valid"}},
+		EndpointToken, false, "deribit, ccxt", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// A request signed with the client's secret (Tuya's sign, Taobao's
+	// sign): a wrong signature is the client's authentication.
+	{"client_sign_bad", InvalidClient,
+		[][]string{{"sign invalid", "invalid sign", "sign error", "sign check", "sign verify failed", "sign mismatch"}},
+		EndpointToken, false, "tuya, taobao", "https://developer.tuya.com/en/docs/iot/singnature?id=Ka43a5mtx1gsc"},
 
 	// An assertion refused: the client's (client_assertion, RFC 7523 §2.2)
 	// or, with no client_assertion sent, a jwt-bearer grant's (§3.1;
@@ -208,6 +223,19 @@ var Phrases = []Phrase{
 		[][]string{{"request signature", "signature header", "http signature", "message signature", "jws signature", "x-jws-signature"}, wordsBad},
 		"", false, "truelayer, open banking", "https://www.rfc-editor.org/rfc/rfc9421"},
 
+	// An Authorization header in the wrong form (RFC 6750 §3.1's
+	// invalid_request): the scheme or its layout, not the token.
+	{"auth_scheme_wrong", InvalidRequest,
+		[][]string{{"prefixed with", "must start with", "should start with", "authorization scheme", "authentication scheme",
+			"malformed authorization header", "authorization header format", "authorization header is malformed"}},
+		EndpointResource, false, "apollo router, rfc 6750", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// The API or the app is switched off for this caller: a policy of the
+	// provider's, not a scope the token lacks (Google's API-disabled
+	// errors, Jetpack's disabled API, an app not provisioned for an API).
+	{"api_disabled", AccessDenied,
+		[][]string{{"api disabled", "apidisabled", "have been disabled", "has been disabled", "not provisioned", "no subscription",
+			"not subscribed", "api access is disabled", "api is disabled", "access to this api is disabled"}},
+		EndpointResource, false, "google classroom, wordpress.com, globe labs", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	// Resource servers: no token, or a token that is not accepted.
 	{"token_absent", MissingToken,
 		[][]string{{"authorization header is missing", "missing authorization",
@@ -238,7 +266,7 @@ var Phrases = []Phrase{
 	// Client not allowed this flow.
 	{"client_not_allowed", UnauthorizedClient,
 		[][]string{{"not authorized to use", "not allowed to use", "not permitted to use", "not enabled for", "is not allowed for this client",
-			"client is not authorized", "not authorized for this", "unauthorized_client"}},
+			"client is not authorized", "not authorized for this", "unauthorized_client", "not eligible to use", "is not eligible for"}},
 		"", false, "auth0, entra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// Response type at the authorization endpoint.
@@ -254,6 +282,14 @@ var Phrases = []Phrase{
 	{"device_slow_down", SlowDown,
 		[][]string{{"polling too", "poll too", "too frequent", "slow down", "slow_down", "polling interval"}},
 		EndpointToken, false, "pocket-id, rfc 8628", "https://www.rfc-editor.org/rfc/rfc8628#section-3.5"},
+
+	// A request header the server needs is missing or wrong (Bitwarden's
+	// Auth-Email, GKE's Metadata-Flavor): the request is malformed, not
+	// the grant or the client (the Authorization header is the client's,
+	// above).
+	{"header_bad", InvalidRequest,
+		[][]string{{"header"}, {"missing", "invalid", "required", "not present", "expected", "malformed"}},
+		EndpointToken, false, "bitwarden, gke metadata server", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// The server's own state.
 	{"rate", RateLimited,

@@ -36,7 +36,10 @@ var refines = map[Code][]Code{
 	// A revocation code (RFC 7009 §2.2.1) at a token endpoint is
 	// misapplied: the words say what the server refused.
 	UnsupportedTokenType: {InvalidGrant, InvalidClient, InvalidRequest},
-	InvalidToken:         {MissingToken, InteractionRequired, InvalidDPoPProof},
+	InvalidToken:         {MissingToken, InteractionRequired, InvalidDPoPProof, AccessDenied},
+	// Only the api_disabled row keeps access_denied at a resource server
+	// (adjust): a switched-off API is no scope the token lacks.
+	InsufficientScope: {AccessDenied},
 	// "grant_type: password is not supported in this application" is the
 	// client's registration, not the server's (RFC 6749 §5.2).
 	UnsupportedGrantType: {UnauthorizedClient},
@@ -163,6 +166,9 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			continue
 		}
 		words := r.adjust(p.Cause, status)
+		if p.Rule == "api_disabled" {
+			words = AccessDenied
+		}
 		// A status word ({"status":"Forbidden"}) only restates the status,
 		// which the body's words outrank.
 		if code == "" || fromStatus || mayRefine(code, words) {
@@ -262,6 +268,9 @@ func (r *Result) adjust(c Code, status int) Code {
 	}
 	if c == InvalidToken && r.tokenGrant && r.Endpoint != EndpointResource {
 		return InvalidGrant
+	}
+	if c == AccessDenied && r.Endpoint == EndpointResource && r.Why.Rule == "api_disabled" {
+		return c
 	}
 	if c == AccessDenied && status == 401 && r.Endpoint == EndpointResource {
 		// A generic "access denied" in a 401 is HTTP's "Unauthorized": the
