@@ -62,6 +62,8 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)
 			_, inBody := formValue(req.Body, "grant_type")
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
+			r.bodyUnread = req.Method == "POST" && (len(trimSpace(string(req.Body))) == 0 && req.RawQuery == "" ||
+				len(req.Body) > 0 && headerValue(req.Header, "Content-Type") == "")
 		}
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
 			containsFold(req.RawQuery, "device_code") || containsFold(req.Body, "grant-type:device_code")
@@ -187,12 +189,8 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 		root = statusRoot(r, resp)
 	}
 	switch {
-	case r.jsonGrant && (root == UnsupportedGrantType || root == InvalidRequest) && status >= 400 && status < 500:
-		// The grant_type was sent, in JSON: a server that says it is
-		// missing or unsupported did not read the body (RFC 6749 §4.1.3
-		// wants a form), so the request's encoding is the cause.
+	case unreadRequest(r, root, status):
 		root = InvalidRequest
-		r.Why.rule("json_body", "request body", "")
 	case status == 429 && root == TemporarilyUnavailable:
 		// "Please retry" in a 429 is the rate limit's advice (RFC 6585 §4).
 		root = RateLimited
@@ -222,6 +220,26 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 	case f.format == formatJSON && !isJSONMediaType(mt):
 		r.add(WrongContentType)
 	}
+}
+
+// unreadRequest turns the complaint of a server that could not read the
+// request into the malformed request it is: a grant_type sent in JSON
+// said to be missing or unsupported (RFC 6749 §4.1.3 wants a form), or a
+// client "not found" in a form sent without its Content-Type or with no
+// body at all (Bungie's "Cannot parse client_id").
+func unreadRequest(r *Result, root Code, status int) bool {
+	if status < 400 || status >= 500 {
+		return false
+	}
+	switch {
+	case r.jsonGrant && (root == UnsupportedGrantType || root == InvalidRequest):
+		r.Why.rule("json_body", "request body", "")
+	case r.bodyUnread && (root == InvalidClient || root == UnsupportedGrantType):
+		r.Why.rule("body_unread", "request body", "")
+	default:
+		return false
+	}
+	return true
 }
 
 // saysServerFailed reports whether an error's words say the server itself
@@ -281,6 +299,13 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 			// the cause (Keyrock's 500 {"name":"invalid_grant",…}).
 			root = statusRoot(r, resp)
 		}
+		if r.bodyUnread && unreadRequest(r, root, status) {
+			root = InvalidRequest
+		}
+		// A device poll's state in a vendor shape (RomM's {"detail":
+		// "authorization_pending"}) is still that state; the shape comes
+		// second.
+		r.pinRoot = root == AuthorizationPending || root == SlowDown
 		r.add(root)
 		r.add(NonstandardErrorShape)
 		return
@@ -665,6 +690,17 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		if !ok {
 			c, ok = lookupVendor([]byte(ch.errorCode))
 		}
+		if !ok {
+			// Authlib's error="missing_authorization": an unregistered code
+			// that reads as words.
+			var buf [128]byte
+			if words := codeWords([]byte(ch.errorCode), buf[:0]); words != nil {
+				if p := phraseMatch(words, EndpointResource); p != nil && tokenOrScope(p.Cause) {
+					c, ok = p.Cause, true
+					r.Why.rule(p.Rule, "WWW-Authenticate error", p.firstTerm(words))
+				}
+			}
+		}
 		if !ok || c == statusWord {
 			r.add(UnrecognizedError)
 			return
@@ -698,6 +734,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
+	switch {
+	case status == 401 && root == InsufficientScope && !sent:
+		// No token at all, and a 401: what is missing is the token, not a
+		// scope (Appwrite's "User (role: guests) missing scope").
+		root = MissingToken
+		r.Why.rule("scope_without_token", r.Why.From, r.Why.Term)
+	}
 	if root == MissingToken && sent && r.Why.Rule != "token_absent" {
 		root = InvalidToken // generic "authentication required" with a token sent
 	}
@@ -725,6 +768,15 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	case status == 403 && acceptedScopesMissing(resp.Header):
 		root = InsufficientScope
 		r.Why.rule("accepted_scopes", "X-Accepted-OAuth-Scopes", "")
+	case status == 403 && f.format == formatHTML && resourceCredential(req, status) != "":
+		// An HTML refusal to a token-bearing API call, with no challenge:
+		// what stands in front of the API answered (Cloud Armor's bare
+		// "403 Forbidden" page), not the resource server.
+		root = EdgeBlocked
+		r.Why.rule("html_403", "status", "")
+		r.add(root)
+		r.add(HTMLErrorPage)
+		return
 	case status == 403 && sent && resourceCredential(req, status) == "" && !req.GatewayKeyed:
 		// Only an API key was sent (DD-API-KEY, X-Api-Key, ?key=): keys
 		// carry no scopes, and key APIs answer a bad key with 403.

@@ -101,7 +101,13 @@ type Result struct {
 	// queryGrant: grant_type came in the query, not the body (RFC 6749
 	// §4.1.3 wants the form body).
 	queryGrant bool
-	n          int
+	// bodyUnread: a POST whose form the server cannot have read: no body
+	// and no query at all, or a body sent without a Content-Type.
+	bodyUnread bool
+	// pinRoot keeps the first cause the root even when a later one is
+	// worse: a device-poll state in a broken shape is still that state.
+	pinRoot bool
+	n       int
 }
 
 // Causes returns the causes, root cause first. A usable response has the
@@ -182,9 +188,13 @@ func (r *Result) finish(suppress map[Code]bool) {
 	// on the warning found before it. A stable partition keeps the order
 	// otherwise.
 	var sorted [MaxCauses]Code
-	k := 0
+	k, from := 0, 0
+	if r.pinRoot && r.n > 0 {
+		sorted[0] = r.causes[0]
+		k, from = 1, 1
+	}
 	for pass := 0; pass < 2; pass++ {
-		for _, c := range r.causes[:r.n] {
+		for _, c := range r.causes[from:r.n] {
 			if (SeverityOf(c) == SeverityInvalid) == (pass == 0) {
 				sorted[k] = c
 				k++

@@ -120,7 +120,11 @@ func (p *challengeParser) nextParam() (name, val string, ok bool) {
 	for p.i < len(p.s) && p.s[p.i] != ',' && p.s[p.i] != ' ' && p.s[p.i] != '\t' {
 		p.i++
 	}
-	return name, p.s[vstart:p.i], true
+	val = p.s[vstart:p.i]
+	if len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'' {
+		val = val[1 : len(val)-1] // IBM DataPower's error='invalid_token': RFC 7235 has no such quotes, but the code is clear
+	}
+	return name, val, true
 }
 
 func isTokenChar(c byte) bool {
