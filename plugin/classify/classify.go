@@ -62,6 +62,8 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)
 			_, inBody := formValue(req.Body, "grant_type")
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
+			g, _ := formValue(req.Body, "grant_type")
+			r.apiKeyGrant = containsFold(g, "apikey")
 			r.bodyUnread = req.Method == "POST" && (len(trimSpace(string(req.Body))) == 0 && req.RawQuery == "" ||
 				len(req.Body) > 0 && headerValue(req.Header, "Content-Type") == "")
 		}
@@ -115,7 +117,7 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 	f := parseFields(body.b, mt, body.truncated)
 	success := resp.Status >= 200 && resp.Status < 300
 
-	if f.hasError() || f.vendor.errorish && !f.accessToken.present() {
+	if f.hasError() || (f.vendor.errorish || f.okFalse) && !f.accessToken.present() {
 		classifyError(r, &f, mt, resp)
 		return
 	}
@@ -306,6 +308,14 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 		// "authorization_pending"}) is still that state; the shape comes
 		// second.
 		r.pinRoot = root == AuthorizationPending || root == SlowDown
+		if r.Why.Rule == "status" && status == 400 && !f.message.present() && !f.description.present() &&
+			!f.vendor.msg.present() && f.vendor.n == 0 {
+			// {"status":400} and nothing else (HSBC in an outage): like an
+			// empty 400, the status names no cause the client could act
+			// on; the shape is what is wrong.
+			r.Why.rule("status_only_400", "status", "")
+			root = ""
+		}
 		r.add(root)
 		r.add(NonstandardErrorShape)
 		return
@@ -662,7 +672,9 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		// §3), whichever server's page carries it (Curity's phantom-token
 		// nginx module).
 		if (f.format == formatHTML || f.format == formatText) && !(status == 401 && oauthChallenge(resp.Header["Www-Authenticate"]).found) {
-			if edge := edgeOf(resp.Header, body.b); edge.byPage || edge.challenge {
+			// An identity-aware proxy (Google IAP) checks the caller's token
+			// for the resource server: its refusal there is the token's.
+			if edge := edgeOf(resp.Header, body.b); (edge.byPage || edge.challenge) && !edge.verifiesTokens() {
 				classifyPage(r, body.b, resp, f.format)
 				return
 			}

@@ -333,8 +333,14 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	}
 	switch {
 	case params.has(pAccessToken) && queryHas(req.RawQuery, "access_token"):
+		if !queryFilled(req.RawQuery, "access_token") {
+			return "", "access_token" // "?access_token=": no token at all
+		}
 		return "access_token", ""
 	case params.has(pOAuthToken) && queryHas(req.RawQuery, "oauth_token"):
+		if !queryFilled(req.RawQuery, "oauth_token") {
+			return "", "oauth_token" // Foursquare's "?oauth_token=&v=…"
+		}
 		return "oauth_token", ""
 	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
 		return "token", "" // Trello, many REST APIs: ?key=…&token=…
@@ -381,6 +387,19 @@ func placeholderToken(t string) bool {
 // Ocp-Apim-Subscription-Key) are left out on purpose: on a Tyk API they
 // usually carry the gateway's own key, not a token for the upstream.
 var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token", "Access-Token"}
+
+// queryFilled reports whether the query's first name parameter has a
+// value (an empty "?oauth_token=" carries no token).
+func queryFilled(q, name string) bool {
+	for q != "" {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		if k, v, _ := strings.Cut(kv, "="); k == name {
+			return v != "" // "undefined" was sent: a client bug, but a value the server judged
+		}
+	}
+	return true // not found by name: queryHas's looser match; keep it
+}
 
 func queryHas(q, name string) bool {
 	_, ok := queryValue(q, name)

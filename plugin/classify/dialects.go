@@ -306,6 +306,8 @@ type vendorFields struct {
 	graph    bool // a Graph API error (type OAuthException or fbtrace_id)
 	graphN   int  // the Graph error code
 	errorsN  int  // the first errors[].code number (X v1.1)
+	// retryAfter: the body names a wait (wait_seconds, retry_after).
+	retryAfter bool
 }
 
 func (v *vendorFields) addCode(val value) {
@@ -342,6 +344,10 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			// Tencent Cloud's {"Response":{"Error":{"Code":…}}}, sent with 200.
 			v.errorish = true
 		}
+	}
+	switch string(key) {
+	case "wait_seconds", "retry_after", "retryAfter", "retry_after_seconds", "retry_in":
+		v.retryAfter = val.kind == kindNumber
 	}
 	if string(key) == "value" && depth >= 2 && val.kind == kindString {
 		v.addCode(val) // hh.ru's {"errors":[{"type":"oauth","value":"token_expired"}]}
@@ -385,7 +391,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
 		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg",
-		"errMsg", "errorMsg", "ErrorMessage", "ErrorDetails", "status_message", "text":
+		"errMsg", "errorMsg", "ErrorMessage", "ErrorDetails", "status_message", "messageDescription", "text":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			if v.msgFromCode && v.msg2.kind == kindNone {
 				// Ory's {"reason":"Token is expired","message":"The requested
@@ -631,6 +637,11 @@ func edgeOf(h map[string][]string, page []byte) edgeMatch {
 	}
 	return byHeader
 }
+
+// verifiesTokens: the edge is an identity-aware proxy that checks tokens
+// on the resource server's behalf, so at a resource its page is the
+// token's verdict; in front of a token endpoint it is still an edge.
+func (m edgeMatch) verifiesTokens() bool { return m.name == "google-iap" }
 
 func (e *edgeSignature) isChallenge(page []byte) bool {
 	for _, m := range e.Challenge {

@@ -188,7 +188,7 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
 		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description",
 		// Kotak's {"stCode":…,"errMsg":…}, Digi-Key's ErrorMessage, TMDB's status_message.
-		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage":
+		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage", "messageDescription":
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}

@@ -204,6 +204,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			}
 		}
 	}
+	if code == "" && f.vendor.retryAfter {
+		// Withings' {"status":601,"body":{"wait_seconds":188},"error":…}:
+		// a wait the server asks for is a rate limit.
+		code, known = RateLimited, true
+		r.Why.rule("retry_after_field", "wait_seconds", "")
+	}
 	if code == "" {
 		return "", false
 	}
@@ -235,6 +241,10 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 		return InvalidClient
 	case code == InvalidClient && r.Why.Term == "assertion" && !r.assertionAuth:
 		// A jwt-bearer grant's assertion (RFC 7523 §3.1) is the grant.
+		return InvalidGrant
+	case code == InvalidClient && r.apiKeyGrant && (r.Why.Term == "api key" || r.Why.Term == "apikey"):
+		// The API key is the grant being redeemed, not the client.
+		r.Why.rule("api_key_grant", r.Why.From, r.Why.Term)
 		return InvalidGrant
 	case code == UnsupportedGrantType && r.queryGrant:
 		// "grant_type was invalid" to a grant_type sent in the query: the

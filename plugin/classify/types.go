@@ -107,6 +107,9 @@ type Result struct {
 	// pinRoot keeps the first cause the root even when a later one is
 	// worse: a device-poll state in a broken shape is still that state.
 	pinRoot bool
+	// apiKeyGrant: the grant is an API key (IBM Cloud's
+	// urn:ibm:params:oauth:grant-type:apikey), so a refused key is the grant.
+	apiKeyGrant bool
 	n       int
 }
 
