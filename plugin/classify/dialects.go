@@ -406,7 +406,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 	case "fbtrace_id":
 		v.graph = true
 	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
-		"tppMessages", "Errors": // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
+		"tppMessages", "Errors", // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
+		"body": // Withings' {"status":601,"body":{"wait_seconds":…}}
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
 			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
 		}

@@ -124,7 +124,7 @@ var entraCodes = map[int]Code{
 	70012:   ServerError,
 	90033:   TemporarilyUnavailable,
 	500011:  InvalidTarget, // resource principal not found in the tenant: an unknown target (RFC 8707 §2)
-	50001:   InvalidScope, // resource disabled or does not exist
+	50001:   InvalidScope,  // resource disabled or does not exist
 	28002:   InvalidScope,
 	28003:   InvalidScope,
 	700051:  UnsupportedResponseType,

@@ -110,7 +110,7 @@ type Result struct {
 	// apiKeyGrant: the grant is an API key (IBM Cloud's
 	// urn:ibm:params:oauth:grant-type:apikey), so a refused key is the grant.
 	apiKeyGrant bool
-	n       int
+	n           int
 }
 
 // Causes returns the causes, root cause first. A usable response has the
