@@ -64,7 +64,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
 			g, _ := formValue(req.Body, "grant_type")
 			r.apiKeyGrant = containsFold(g, "apikey")
-			r.bodyUnread = req.Method == "POST" && (len(trimSpace(string(req.Body))) == 0 && req.RawQuery == "" ||
+			r.bodyUnread = req.Method == "POST" && (skipSpace(req.Body, 0) >= len(req.Body) && req.RawQuery == "" ||
 				len(req.Body) > 0 && headerValue(req.Header, "Content-Type") == "")
 		}
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
