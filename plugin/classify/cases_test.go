@@ -1091,6 +1091,36 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
 	},
 	{
+		name: "a client certificate refused at a resource server is the client", source: "https://www.berlin-group.org/nextgenpsd2-downloads",
+		req:      Request{Method: "GET", Path: "/v1/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-at", "Consent-ID", "PLACEHOLDER")},
+		resp:     jsonResp("401", `{"tppMessages":[{"category":"ERROR","code":"CERTIFICATE_BLOCKED","text":"Certificate is blocked"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidClient, MissingWWWAuthenticate},
+	},
+	{
+		name: "a client-id header refused at a resource server is the client", source: "https://developer.digikey.com/documentation/errors",
+		req:      Request{Method: "GET", Path: "/products/v4/search/keyword", Header: hdr("Authorization", "Bearer PLACEHOLDER-at", "X-DIGIKEY-Client-Id", "PLACEHOLDER")},
+		resp:     jsonResp("401", `{"StatusCode":401,"ErrorMessage":"Invalid Client-Id"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidClient, MissingWWWAuthenticate},
+	},
+	{
+		name: "a proxy that could not fetch its own upstream token", source: "https://github.com/golang/oauth2/blob/master/internal/token.go",
+		req:      Request{Method: "GET", Path: "/anything", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI=")},
+		resp:     jsonResp("401", `{"error":{"code":401,"status":"Unauthorized","message":"oauth2: cannot fetch token: 401 Unauthorized"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UpstreamAuthFailed, MissingWWWAuthenticate},
+	},
+	{
+		name: "an issueToken path with a key header and an empty body", source: "https://learn.microsoft.com/azure/ai-services/authentication",
+		req:      Request{Method: "POST", Path: "/sts/v1.0/issueToken", Header: hdr("Ocp-Apim-Subscription-Key", "PLACEHOLDER", "Content-Type", "application/x-www-form-urlencoded")},
+		resp:     jsonResp("401", `{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint."}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
+		name: "a token POST with no body at all and no header credentials", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3",
+		req:      Request{Method: "POST", Path: "/Platform/App/OAuth/Token/", Header: hdr("Content-Type", "application/x-www-form-urlencoded")},
+		resp:     jsonResp("400", `{"error":"invalid_client","error_description":"Client authentication failed"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

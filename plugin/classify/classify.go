@@ -64,7 +64,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
 			g, _ := formValue(req.Body, "grant_type")
 			r.apiKeyGrant = containsFold(g, "apikey")
-			r.bodyUnread = req.Method == "POST" && (skipSpace(req.Body, 0) >= len(req.Body) && req.RawQuery == "" ||
+			r.bodyUnread = req.Method == "POST" && (skipSpace(req.Body, 0) >= len(req.Body) && req.RawQuery == "" && !headerCredentials(req) ||
 				len(req.Body) > 0 && headerValue(req.Header, "Content-Type") == "")
 		}
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
@@ -222,6 +222,21 @@ func classifyError(r *Result, f *oauthFields, mt string, resp *Response) {
 	case f.format == formatJSON && !isJSONMediaType(mt):
 		r.add(WrongContentType)
 	}
+}
+
+// headerCredentials: the request authenticates in its headers (Basic,
+// an API key header), as token APIs with an empty body do (Azure AI
+// services' issueToken, Bitly's Basic login).
+func headerCredentials(req *Request) bool {
+	if headerValue(req.Header, "Authorization") != "" {
+		return true
+	}
+	for name := range req.Header {
+		if keyHeaderName(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // unreadRequest turns the complaint of a server that could not read the
@@ -740,7 +755,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 				r.Why.rule("token_info_400", "error", "")
 			}
 		case formatText, formatHTML:
-			if p := phraseMatch(body.b, EndpointResource); p != nil && (tokenOrScope(p.Cause) || p.Rule == "policy_denied") && status >= 400 {
+			if p := phraseMatch(body.b, EndpointResource); p != nil && (tokenOrScope(p.Cause) && p.Cause != InvalidClient || p.Rule == "policy_denied") && status >= 400 {
 				root = p.Cause
 				r.Why.rule(p.Rule, "body", p.firstTerm(body.b))
 			}
@@ -902,7 +917,9 @@ func rateLimitSpent(h http.Header) bool {
 func tokenOrScope(c Code) bool {
 	switch c {
 	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited, InteractionRequired,
-		AccessDenied: // only the api_disabled row's (adjust)
+		AccessDenied, // only the api_disabled row's (adjust)
+		InvalidClient, // only a client identity the words name (adjust)
+		UpstreamAuthFailed:
 		return true
 	}
 	return false

@@ -90,6 +90,12 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "get_token"
 	case "gettoken":
 		return EndpointToken, "gettoken"
+	case "issuetoken": // Azure AI services' /sts/v1.0/issueToken
+		return EndpointToken, "issuetoken"
+	case "issue_token":
+		return EndpointToken, "issue_token"
+	case "generatetoken", "generate_token": // Esri's, Plaid-style token APIs
+		return EndpointToken, "generatetoken"
 	case "token.oauth2":
 		return EndpointToken, "token.oauth2"
 	case "oauth.access":

@@ -363,7 +363,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
 		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id", "sub_code",
-		"status_txt", "ECODE", "stCode":
+		"status_txt", "ECODE", "stCode", "Code": // Tencent Cloud's {"Response":{"Error":{"Code":…,"Message":…}}}
 		switch val.kind {
 		case kindObject: // OneLogin's {"status":{"error":true,"message":…}}
 			if depth < 4 {

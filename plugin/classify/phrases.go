@@ -153,7 +153,7 @@ var Phrases = []Phrase{
 		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
-			"consumer key", "api key", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
+			"consumer key", "api key", "subscription key", "client-id", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
 			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid", "corpsecret", "corpid",
 			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
@@ -221,7 +221,7 @@ var Phrases = []Phrase{
 	// request is malformed (TrueLayer, Open Banking, HTTP message signatures).
 	{"request_signature", InvalidRequest,
 		[][]string{{"request signature", "signature header", "http signature", "message signature", "jws signature", "x-jws-signature"}, wordsBad},
-		"", false, "truelayer, open banking", "https://www.rfc-editor.org/rfc/rfc9421"},
+		EndpointResource, false, "truelayer, open banking", "https://www.rfc-editor.org/rfc/rfc9421"},
 
 	// An Authorization header in the wrong form (RFC 6750 §3.1's
 	// invalid_request): the scheme or its layout, not the token.
@@ -236,6 +236,12 @@ var Phrases = []Phrase{
 		[][]string{{"api disabled", "apidisabled", "have been disabled", "has been disabled", "not provisioned", "no subscription",
 			"not subscribed", "api access is disabled", "api is disabled", "access to this api is disabled"}},
 		EndpointResource, false, "google classroom, wordpress.com, globe labs", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
+	// A gateway in front of the API could not get its own upstream token:
+	// golang.org/x/oauth2's "oauth2: cannot fetch token: …" (Ory
+	// Oathkeeper, oauth2-proxy and other Go proxies pass it on).
+	{"upstream_token_fetch", UpstreamAuthFailed,
+		[][]string{{"cannot fetch token", "could not fetch token", "failed to fetch token", "unable to fetch token"}},
+		EndpointResource, false, "ory oathkeeper, golang.org/x/oauth2", "https://github.com/golang/oauth2/blob/master/internal/token.go"},
 	// Resource servers: no token, or a token that is not accepted.
 	{"token_absent", MissingToken,
 		[][]string{{"authorization header is missing", "missing authorization",

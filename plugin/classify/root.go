@@ -140,6 +140,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		if c, rule := f.vendor.root(); c != "" {
 			code, known = c, true
 			r.Why.rule(rule, "error", "")
+			if c == InvalidClient && endpoint == EndpointResource {
+				for i := 0; i < f.vendor.n; i++ {
+					// Berlin Group's CERTIFICATE_INVALID: the TPP's eIDAS certificate.
+					r.clientNamed = r.clientNamed || hasPrefixFold(string(f.vendor.codes[i].raw), "certificate_")
+				}
+			}
 		}
 	}
 	fromStatus := code == statusWord
@@ -164,6 +170,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		p := phraseMatch(b, endpoint)
 		if p == nil {
 			continue
+		}
+		if p.Cause == InvalidClient && endpoint == EndpointResource {
+			// Refused, not missing: "client_id or access_token is required"
+			// asks for a credential, which at a resource is the token.
+			r.clientNamed = p.Rule == "client_certificate" ||
+				clientIDTerm(p.firstTerm(b)) && !containsFold(b, "required") && !containsFold(b, "missing")
 		}
 		words := r.adjust(p.Cause, status)
 		if p.Rule == "api_disabled" {
@@ -261,6 +273,15 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 	return code
 }
 
+// clientIDTerm: a client_auth term naming the client's identifier.
+func clientIDTerm(term string) bool {
+	switch term {
+	case "client id", "client_id", "clientid", "client-id", "client identifier":
+		return true
+	}
+	return false
+}
+
 // genericDescription: no error_description, or RFC 6749's own sentence
 // for invalid_request, which names no parameter.
 func genericDescription(f *oauthFields) bool {
@@ -279,7 +300,8 @@ func (r *Result) adjust(c Code, status int) Code {
 	if c == InvalidToken && r.tokenGrant && r.Endpoint != EndpointResource {
 		return InvalidGrant
 	}
-	if c == AccessDenied && r.Endpoint == EndpointResource && r.Why.Rule == "api_disabled" {
+	if c == AccessDenied && r.Endpoint == EndpointResource && r.Why.Rule == "api_disabled" ||
+		c == InvalidClient && r.Endpoint == EndpointResource && r.clientNamed {
 		return c
 	}
 	if c == AccessDenied && status == 401 && r.Endpoint == EndpointResource {

@@ -110,6 +110,10 @@ type Result struct {
 	// apiKeyGrant: the grant is an API key (IBM Cloud's
 	// urn:ibm:params:oauth:grant-type:apikey), so a refused key is the grant.
 	apiKeyGrant bool
+	// clientNamed: the words or code refuse the client's own identity (a
+	// client certificate, a client-id header), which a resource server
+	// checks too: invalid_client there is not turned into invalid_token.
+	clientNamed bool
 	n           int
 }
 
