@@ -917,7 +917,7 @@ func rateLimitSpent(h http.Header) bool {
 func tokenOrScope(c Code) bool {
 	switch c {
 	case InvalidToken, MissingToken, InsufficientScope, InvalidRequest, InvalidDPoPProof, UseDPoPNonce, RateLimited, InteractionRequired,
-		AccessDenied, // only the api_disabled row's (adjust)
+		AccessDenied,  // only the api_disabled row's (adjust)
 		InvalidClient, // only a client identity the words name (adjust)
 		UpstreamAuthFailed:
 		return true
