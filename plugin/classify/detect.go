@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 )
@@ -791,6 +792,10 @@ func newRequestParams(req *Request) requestParams {
 		}
 	}
 	mt := MediaType(req.Header)
+	if mt == "multipart/form-data" {
+		markMultipartNames(&p, body) // curl -F, FreshBooks' and Tumblr's documented token calls
+		return p
+	}
 	if mt != "application/x-www-form-urlencoded" && (mt != "" || !looksLikeForm(body[start:])) {
 		return p
 	}
@@ -805,6 +810,30 @@ func newRequestParams(req *Request) requestParams {
 }
 
 func (p *requestParams) mark(name string) { p.set |= paramBit(name) }
+
+// markMultipartNames marks the field names of a multipart/form-data body
+// (RFC 7578 §4.2: Content-Disposition: form-data; name="grant_type"),
+// skipping filename="…".
+func markMultipartNames(p *requestParams, body []byte) {
+	const key = `name="`
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(key))
+		if j < 0 {
+			return
+		}
+		at := i + j
+		i = at + len(key)
+		if at > 0 && (body[at-1] >= 'a' && body[at-1] <= 'z' || body[at-1] >= 'A' && body[at-1] <= 'Z') {
+			continue // filename="…"
+		}
+		end := bytes.IndexByte(body[i:], '"')
+		if end < 0 {
+			return
+		}
+		p.mark(string(body[i : i+end]))
+		i += end
+	}
+}
 
 // has reports whether any of the parameters in bits is present.
 func (p requestParams) has(bits uint32) bool { return p.set&bits != 0 }
