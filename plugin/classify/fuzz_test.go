@@ -62,6 +62,8 @@ func FuzzClassify(f *testing.F) {
 			checkResult(t, ClassifyAs(e, &req, &resp, opts))
 		}
 		_ = PublicClientID(&req)
+		req.Header = http.Header{"Content-Type": {"multipart/form-data; boundary=b"}}
+		checkResult(t, Classify(&req, &resp, opts))
 	})
 }
 
