@@ -812,26 +812,39 @@ func newRequestParams(req *Request) requestParams {
 func (p *requestParams) mark(name string) { p.set |= paramBit(name) }
 
 // markMultipartNames marks the field names of a multipart/form-data body
-// (RFC 7578 §4.2: Content-Disposition: form-data; name="grant_type"),
-// skipping filename="…".
+// (RFC 7578 §4.2: Content-Disposition: form-data; name="grant_type"). Only
+// part headers count, not a file's contents, and filename="…" is skipped.
 func markMultipartNames(p *requestParams, body []byte) {
-	const key = `name="`
-	for i := 0; ; {
-		j := bytes.Index(body[i:], []byte(key))
-		if j < 0 {
-			return
+	const header, key = "content-disposition:", `name="`
+	for len(body) > 0 {
+		line := body
+		if n := bytes.IndexByte(body, '\n'); n >= 0 {
+			line, body = body[:n], body[n+1:]
+		} else {
+			body = nil
 		}
-		at := i + j
-		i = at + len(key)
-		if at > 0 && (body[at-1] >= 'a' && body[at-1] <= 'z' || body[at-1] >= 'A' && body[at-1] <= 'Z') {
-			continue // filename="…"
+		if len(line) < len(header) || !equalFoldBytes(line[:len(header)], header) {
+			continue
 		}
-		end := bytes.IndexByte(body[i:], '"')
-		if end < 0 {
-			return
+		for line = line[len(header):]; ; {
+			j := bytes.Index(line, []byte(key))
+			if j < 0 {
+				break
+			}
+			prev := byte(' ')
+			if j > 0 {
+				prev = lower(line[j-1])
+			}
+			line = line[j+len(key):]
+			end := bytes.IndexByte(line, '"')
+			if end < 0 {
+				break
+			}
+			if prev < 'a' || prev > 'z' { // not filename="…"
+				p.mark(string(line[:end]))
+			}
+			line = line[end:]
 		}
-		p.mark(string(body[i : i+end]))
-		i += end
 	}
 }
 
