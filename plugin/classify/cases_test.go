@@ -385,6 +385,30 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
 	},
 	{
+		name: "a device authorization at a path of the vendor's naming, placed by its answer", source: "https://www.rfc-editor.org/rfc/rfc8628#section-3.2",
+		req:      formPost("/api/v2/pair", "client_id=tv-app&scope=profile"),
+		resp:     jsonResp("200", `{"device_code":"PLACEHOLDER-dc-9","user_code":"WDJB-MJHT","verification_uri":"https://example.com/pair","expires_in":900,"interval":5}`),
+		endpoint: EndpointDeviceAuthorization, verdict: VerdictOK, causes: []Code{OK},
+	},
+	{
+		name: "a client_id posted to a form that is not OAuth stays unlabelled", source: "",
+		req:      formPost("/api/v2/feedback", "client_id=tv-app&text=hello"),
+		resp:     jsonResp("200", `{"id":42,"status":"received"}`),
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a code redeemed with a vendor secret in the query", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3",
+		req:      Request{Method: "POST", Path: "/v1/exchange", RawQuery: "app_id=a-1&app_secret=PLACEHOLDER-secret-9&code=PLACEHOLDER-code-9", Header: hdr()},
+		resp:     jsonResp("400", `{"error":"invalid_grant"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "a vendor secret in a GET's query, refused in a 200 envelope", source: "https://open.dingtalk.com/document/orgapp/obtain-orgapp-token",
+		req:      Request{Method: "GET", Path: "/v1/fetch", RawQuery: "appkey=k-1&appsecret=PLACEHOLDER-secret-10", Header: hdr()},
+		resp:     jsonResp("200", `{"errcode":40089,"errmsg":"invalid appkey or appsecret"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

@@ -448,7 +448,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	}
 	// An authorization code with client credentials: a code exchange
 	// without grant_type (GitHub's documented request).
-	if params.has(pCode) && (params.has(pClientID) || params.has(pClientSecret) || params.has(pRedirectURI) ||
+	if params.has(pCode) && (params.has(pClientID) || params.has(pClientSecret|pSecret) || params.has(pRedirectURI) ||
 		hasPrefixFold(headerValue(req.Header, "Authorization"), "Basic ")) && pk != EndpointAuthorize {
 		why.evidence("param", "code")
 		return EndpointToken
@@ -507,6 +507,17 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		(params.has(pSecret|pPassword) || params.has(pAPIKey) && !newQueryParams(req.RawQuery).has(pAPIKey)) {
 		// A secret or key posted to a path of the vendor's naming: a
 		// credential exchange if the answer speaks of a token or refuses it.
+		why.candidate, why.exchange = true, true
+	}
+	if req.Method == http.MethodPost && params.has(pClientID) || params.has(pScope) {
+		// A client_id posted, or a scope asked for, at a path of the
+		// vendor's naming: a device authorization or a token call if the
+		// answer's shape says so.
+		why.candidate = true
+	}
+	if newQueryParams(req.RawQuery).has(pSecret) {
+		// A vendor secret in the query (DingTalk's gettoken?appsecret=):
+		// a credential exchange, as when posted.
 		why.candidate, why.exchange = true, true
 	}
 	if params.has(pClientID) && containsFold(req.Path, "device") && req.Method == http.MethodPost {
@@ -581,6 +592,11 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 	case why.exchange && status >= 400 && status < 500 && (f.format == formatJSON || f.format == formatJSONArray) &&
 		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present()):
 		why.evidence("response field", "error")
+		return EndpointToken
+	case why.exchange && status < 300 && (f.vendor.errorish || f.okFalse) && !f.accessToken.present() && !f.altToken.present():
+		// A secret traded at a vendor path, refused in a 200 envelope
+		// (DingTalk's and WeChat's {"errcode":40089,…}).
+		why.evidence("response field", "error envelope")
 		return EndpointToken
 	case f.active.kind == kindBool:
 		why.evidence("response field", "active")
