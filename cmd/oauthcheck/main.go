@@ -289,9 +289,12 @@ func printText(w io.Writer, r *classify.Result) error {
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "verdict:  %s\n", r.Verdict)
 	causes := r.Causes()
-	if len(causes) == 0 {
+	switch {
+	case len(causes) == 0 && r.Endpoint == classify.EndpointNone:
 		b.WriteString("causes:   none (not an OAuth exchange; pass --request or --endpoint)\n")
-	} else {
+	case len(causes) == 0:
+		b.WriteString("causes:   none (a usable answer)\n")
+	default:
 		b.WriteString("causes:\n")
 	}
 	for i, code := range causes {

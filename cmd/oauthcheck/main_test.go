@@ -167,6 +167,27 @@ func TestExplainText(t *testing.T) {
 	}
 }
 
+// TestExplainTextNoCauses: a usable answer at a placed endpoint says so;
+// only an unplaced exchange asks for --request or --endpoint.
+func TestExplainTextNoCauses(t *testing.T) {
+	dir := t.TempDir()
+	reqFile, respFile := filepath.Join(dir, "me.req"), filepath.Join(dir, "me.resp")
+	if err := os.WriteFile(reqFile, []byte("GET /v1/me HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer PLACEHOLDER-at\r\n\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(respFile, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"id\":7}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := runCLI(t, "", "explain", "--request", reqFile, respFile)
+	if want := "causes:   none (a usable answer)\n"; !strings.Contains(got.stdout, want) || got.code != exitOK {
+		t.Errorf("placed, usable: got exit %d and\n%s\nwant %d and %q", got.code, got.stdout, exitOK, want)
+	}
+	got = runCLI(t, "", "explain", respFile)
+	if want := "pass --request or --endpoint"; !strings.Contains(got.stdout, want) {
+		t.Errorf("unplaced: got\n%s\nwant it to contain %q", got.stdout, want)
+	}
+}
+
 func TestExplainWarningExitsZero(t *testing.T) {
 	got := runCLI(t, "", "explain", "--json", "--request", fixture("broken/expires_in_string.req"), fixture("broken/expires_in_string.resp"))
 	res := decodeStrict(t, got.stdout)
