@@ -409,6 +409,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, ErrorInSuccessStatus, NonstandardErrorShape},
 	},
 	{
+		name: "a message under a key of the vendor's own naming, at a token endpoint", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth/token", "grant_type=client_credentials&client_id=c-1&client_secret=PLACEHOLDER-secret-11"),
+		resp:     jsonResp("400", `{"returnCode":"E1002","errorInfo":{"userMessage":"Client authentication failed"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
+		name: "a result code and message of the vendor's own naming, at a resource server", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/v1/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-12")},
+		resp:     jsonResp("403", `{"resultCode":"E-77","resultMessage":"The access token has expired"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

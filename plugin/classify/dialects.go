@@ -405,6 +405,18 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "fbtrace_id":
 		v.graph = true
+	default:
+		// A key of a vendor's own naming that says what it holds
+		// (errorText, userMessage, resultCode, return_code, errorInfo): read
+		// as the listed ones are, weaker than them.
+		switch {
+		case val.kind == kindString && depth > 0 && !v.msg.present() && messageLikeKey(key):
+			v.msg, v.msgFromCode = val, true
+		case val.kind == kindString && codeLikeKey(key):
+			v.addCode(val)
+		case val.kind == kindObject && depth < 4 && containsFold(key, "error"):
+			v.scan(val.raw, depth+1) // errorInfo, error_detail
+		}
 	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
 		"tppMessages", "Errors", // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
 		"body": // Withings' {"status":601,"body":{"wait_seconds":…}}
@@ -651,4 +663,22 @@ func (e *edgeSignature) isChallenge(page []byte) bool {
 		}
 	}
 	return false
+}
+
+// messageLikeKey reports a key named for a message or description
+// (errorText, userMessage, statusDescription, retMsg).
+func messageLikeKey(key []byte) bool {
+	return containsFold(key, "message") || containsFold(key, "msg") || containsFold(key, "description") ||
+		containsFold(key, "errortext") || containsFold(key, "error_text")
+}
+
+// codeLikeKey reports a key named for an error or result code
+// (resultCode, return_code, errCode), not a country's or currency's.
+func codeLikeKey(key []byte) bool {
+	if len(key) < 5 || !(containsFold(key, "error") || containsFold(key, "err") || containsFold(key, "result") ||
+		containsFold(key, "return") || containsFold(key, "ret") || containsFold(key, "status")) {
+		return false
+	}
+	k := key[len(key)-4:]
+	return equalFoldBytes(k, "code")
 }

@@ -204,6 +204,9 @@ func (f *oauthFields) set(key []byte, v value) {
 			f.vendor.errorish = true
 		}
 	default:
+		if v.kind == kindString && !f.message.present() && messageLikeKey(key) {
+			f.message = v // a vendor's own message key (errorText, userMessage)
+		}
 		f.vendor.field(key, v, 0)
 	case "access_token":
 		f.accessToken = v
