@@ -421,6 +421,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
+		name: "an introspection authenticated with a Bearer, at a path of the vendor's naming", source: "https://dev.fitbit.com/build/reference/web-api/authorization/introspect/",
+		req:      formPost("/1.1/check", "token=PLACEHOLDER-at-13", "Authorization", "Bearer PLACEHOLDER-at-14"),
+		resp:     jsonResp("200", `{"active":false}`),
+		endpoint: EndpointIntrospect, verdict: VerdictOK, causes: []Code{InactiveToken},
+	},
+	{
+		name: "a device push token registered with a Bearer stays a resource call", source: "",
+		req:      Request{Method: "POST", Path: "/v1/devices", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-15", "Content-Type", "application/json"), Body: []byte(`{"token":"apns-device-token","platform":"ios"}`)},
+		resp:     jsonResp("200", `{"id":"d-1","registered":true}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

@@ -47,6 +47,17 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		r.Endpoint = detectFromBody(&f, body.b, resp.Status, resp.Header, &r.Why)
 	}
+	if r.Endpoint == EndpointResource && resp.Status < 300 && !resp.Unread && placedByCredentials(&r.Why) &&
+		newRequestParams(req).has(pToken) {
+		// A token posted or queried with the caller's own credentials
+		// (Fitbit's and Kick's introspection take a Bearer): an
+		// introspection if the answer says whether the token is active.
+		body := decodeBody(resp, opts.maxBody())
+		if f := parseFields(body.b, MediaType(resp.Header), body.truncated); f.active.kind == kindBool {
+			r.Endpoint = EndpointIntrospect
+			r.Why.evidence("response field", "active")
+		}
+	}
 	if r.Endpoint == EndpointToken {
 		params := newRequestParams(req)
 		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
@@ -1108,4 +1119,11 @@ func tokenInfoCall(req *Request) bool {
 		}
 	}
 	return true
+}
+
+// placedByCredentials reports an exchange placed at a resource server by
+// the credentials it carried alone, not by its path or a route.
+func placedByCredentials(w *Why) bool {
+	d := w.Detected()
+	return len(d) == 1 && d[0].Kind == "credentials"
 }
