@@ -433,6 +433,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a token success that is a bare JSON string", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.1",
+		req:      formPost("/oauth/token", "grant_type=password&username=ada&password=PLACEHOLDER-pw-16"),
+		resp:     jsonResp("200", `"PLACEHOLDER-bare-token-16"`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
+	},
+	{
+		name: "a token success that is a quoted word in text/plain", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.1",
+		req:      formPost("/oauth/token", "grant_type=client_credentials&client_id=c-17&client_secret=PLACEHOLDER-secret-17"),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "text/plain"), Body: []byte(`"PLACEHOLDER-bare-token-17" trailing`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{NotJSON},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

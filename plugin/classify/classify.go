@@ -157,8 +157,16 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 		r.add(EmptyBody)
 		return
 	case formatHTML, formatText:
-		classifyPage(r, body.b, resp, f.format)
-		return
+		if !jsonScalar(body.b) {
+			classifyPage(r, body.b, resp, f.format)
+			return
+		}
+		// A JSON string or number (Magento's "token" as the whole body):
+		// JSON, but no object holds the fields a client reads.
+		f = oauthFields{format: formatJSON}
+		if !isJSONMediaType(mt) {
+			defer r.add(WrongContentType)
+		}
 	case formatBadJSON:
 		if !body.truncated {
 			r.add(NotJSON)
@@ -1126,4 +1134,15 @@ func tokenInfoCall(req *Request) bool {
 func placedByCredentials(w *Why) bool {
 	d := w.Detected()
 	return len(d) == 1 && d[0].Kind == "credentials"
+}
+
+// jsonScalar reports a body that is one JSON string or number and nothing
+// else.
+func jsonScalar(b []byte) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || !(b[i] == '"' || b[i] == '-' || b[i] >= '0' && b[i] <= '9') {
+		return false
+	}
+	kind, next, ok := skipValue(b, i, 0)
+	return ok && (kind == kindString || kind == kindNumber) && skipSpace(b, next) == len(b)
 }
