@@ -445,6 +445,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{NotJSON},
 	},
 	{
+		name: "a challenge's invalid_token to a call that carried no token at all", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "POST", Path: "/notion/unfurl", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"uri":"https://seller.example.com/l/product-name"}`)},
+		resp:     jsonResp("401", `{"error":{"status":401,"message":"Request need to be authorized."}}`, "WWW-Authenticate", `Bearer realm="Doorkeeper", error="invalid_token"`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "no credentials provided, says the server of a Bearer token it did not accept", source: "https://www.django-rest-framework.org/api-guide/authentication/#unauthorized-and-forbidden-responses",
+		req:      Request{Method: "GET", Path: "/v3/models/m-1/download", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-18")},
+		resp:     jsonResp("401", `{"detail":"Authentication credentials were not provided."}`, "WWW-Authenticate", `Bearer realm="api"`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

@@ -722,7 +722,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	// vendorCarried: no credential this engine knows, but a query or body
 	// that may carry one under a vendor's name (Misskey's JSON "i"): an
 	// explicit invalid_token from the server is then believed.
-	vendorCarried := !sent && (req.RawQuery != "" || len(req.Body) > 0) && headerValue(req.Header, "Authorization") == ""
+	vendorCarried := !sent && headerValue(req.Header, "Authorization") == "" && carriesTokenLike(req)
 	ch := oauthChallenge(resp.Header["Www-Authenticate"])
 	if sent && basicInsteadOfBearer(req, ch, resp.Header["Www-Authenticate"], body.b) {
 		// HTTP Basic (a client's id and secret, Postman's empty "Og==")
@@ -787,8 +787,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = MissingToken
 		r.Why.rule("scope_without_token", r.Why.From, r.Why.Term)
 	}
-	if root == MissingToken && sent && r.Why.Rule != "token_absent" {
-		root = InvalidToken // generic "authentication required" with a token sent
+	if root == MissingToken && sent && (r.Why.Rule != "token_absent" || schemeToken(req)) {
+		// Generic "authentication required" with a token sent; and "no
+		// credentials were provided" to a request whose Authorization
+		// header carried a token: the server did not accept it (Django
+		// REST framework says so of an expired token).
+		root = InvalidToken
 	}
 	if (root == InvalidToken || r.Why.Rule == "policy_denied") && !sent && !(r.Why.Rule == "error_code" && vendorCarried) {
 		root = MissingToken // no token was sent, so none can be invalid; a policy wanted one
@@ -1145,4 +1149,70 @@ func jsonScalar(b []byte) bool {
 	}
 	kind, next, ok := skipValue(b, i, 0)
 	return ok && (kind == kindString || kind == kindNumber) && skipSpace(b, next) == len(b)
+}
+
+// carriesTokenLike reports a query or body value that could be a token
+// under a vendor's own name (Misskey's JSON "i"): an opaque string of 16
+// or more token characters, not a URL or words.
+func carriesTokenLike(req *Request) bool {
+	q := formPairs{b: []byte(req.RawQuery)}
+	for {
+		_, v, ok := q.next()
+		if !ok {
+			break
+		}
+		if tokenLike(v) {
+			return true
+		}
+	}
+	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+		o := newJSONObject(req.Body)
+		for {
+			_, v, kind, ok := o.next()
+			if !ok {
+				return false
+			}
+			if kind == kindString && tokenLike(v) {
+				return true
+			}
+		}
+	}
+	f := formPairs{b: req.Body}
+	for {
+		_, v, ok := f.next()
+		if !ok {
+			return false
+		}
+		if tokenLike(v) {
+			return true
+		}
+	}
+}
+
+func tokenLike(v []byte) bool {
+	if len(v) < 16 || len(v) > 4096 || hasPrefixFold(string(v[:4]), "http") {
+		return false
+	}
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=' || c == '%':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// schemeToken reports a token sent in Authorization under the schemes of
+// RFC 6750 and RFC 9449 (a vendor's "OAuth " where Bearer is wanted is
+// the token not sent: Twitch Helix).
+func schemeToken(req *Request) bool {
+	authz := headerValue(req.Header, "Authorization")
+	for _, s := range [...]string{"Bearer ", "DPoP "} {
+		if hasPrefixFold(authz, s) && !placeholderToken(trimSpace(authz[len(s):])) {
+			return true
+		}
+	}
+	return false
 }
