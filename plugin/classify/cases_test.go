@@ -457,6 +457,42 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
+		name: "a vendor's server-side type at a 400 gives way to words that name the code", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"client_id":"c-19","client_secret":"PLACEHOLDER-secret-19","grant_type":"authorization_code","code":"PLACEHOLDER-code-19"}`)},
+		resp:     jsonResp("400", `{"message":"Sorry, the code you provided is not valid. It has already been used, or has expired.","type":"api_error"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
+		name: "a secret posted to /auth is a credential exchange, not an authorization request", source: "https://www.rfc-editor.org/rfc/rfc6749#section-3.1",
+		req:      Request{Method: "POST", Path: "/v1/auth", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"client_id":"c-20","client_secret":"PLACEHOLDER-secret-20"}`)},
+		resp:     jsonResp("200", `{"success":true,"data":{"token":"PLACEHOLDER-vendor-token-20"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
+	},
+	{
+		name: "an application the customer has not authorized is refused, not a scope", source: "https://docs.ramp.com/developer-api/v1/error-handling",
+		req:      Request{Method: "GET", Path: "/developer/v1/transactions", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-21")},
+		resp:     jsonResp("403", `{"error_v2":{"error_code":"CUSTOMER_7004","message":"Business not authorized to use this application"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied},
+	},
+	{
+		name: "IBM API Connect's moreInformation outranks its httpMessage status word", source: "https://www.ibm.com/docs/en/api-connect/10.0.x?topic=errors-api-connect-error-messages",
+		req:      Request{Method: "GET", Path: "/v2/userinfo", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-22", "X-IBM-Client-Id", "unknown-client-22")},
+		resp:     jsonResp("401", `{"httpCode":"401","httpMessage":"Unauthorized","moreInformation":"Client id not registered."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidClient, MissingWWWAuthenticate},
+	},
+	{
+		name: "an API key called missing beside a Bearer token is the application's", source: "https://developer.nordeaopenbanking.com/",
+		req:      Request{Method: "GET", Path: "/personal/v4/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-23")},
+		resp:     jsonResp("401", `{"error":{"failures":[{"code":"error.apikey.missing","description":"Missing API key. This operation requires API key, but it was missing."}]}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidClient, MissingWWWAuthenticate},
+	},
+	{
+		name: "an API key called invalid when it was the Bearer token is the token", source: "https://docs.stripe.com/api/errors",
+		req:      Request{Method: "GET", Path: "/v1/charges", Header: hdr("Authorization", "Bearer PLACEHOLDER-key-24")},
+		resp:     jsonResp("401", `{"error":{"message":"Invalid API Key provided: PLACEHOL********","type":"invalid_request_error"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

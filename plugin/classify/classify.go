@@ -719,6 +719,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		return
 	}
 	sent := sentCredentials(req, status)
+	r.bearerSent = schemeToken(req)
 	// vendorCarried: no credential this engine knows, but a query or body
 	// that may carry one under a vendor's name (Misskey's JSON "i"): an
 	// explicit invalid_token from the server is then believed.

@@ -478,8 +478,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	case EndpointAuthorize:
 		// A bare "/auth" is also oauth2-proxy's auth_request endpoint and
 		// many login APIs: it needs an authorization request's parameters.
+		// A secret is never sent to an authorization endpoint (RFC 6749
+		// §3.1): a POST carrying one is a credential exchange.
 		weak := seg == "auth"
-		if !weak && req.Method == http.MethodGet || params.has(pClientID) || params.has(pRedirectURI) || params.has(pScope) {
+		if req.Method == http.MethodPost && params.has(pClientSecret|pSecret|pClientAssertion) {
+			why.candidate, why.exchange = true, true
+		} else if !weak && req.Method == http.MethodGet || params.has(pClientID) || params.has(pRedirectURI) || params.has(pScope) {
 			why.evidence("path", seg)
 			return pk
 		}

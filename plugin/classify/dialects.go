@@ -414,8 +414,10 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.msg, v.msgFromCode = val, true
 		case val.kind == kindString && codeLikeKey(key):
 			v.addCode(val)
-		case val.kind == kindObject && depth < 4 && containsFold(key, "error"):
+		case val.kind == kindObject && depth < 4 && errorLikeKey(key):
 			v.scan(val.raw, depth+1) // errorInfo, error_detail
+		case val.kind == kindArray && depth < 4 && errorLikeKey(key):
+			v.scanArray(val.raw, depth+1) // Nordea's "failures":[{code,description}]
 		}
 	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
 		"tppMessages", "Errors", // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
@@ -681,4 +683,10 @@ func codeLikeKey(key []byte) bool {
 	}
 	k := key[len(key)-4:]
 	return equalFoldBytes(k, "code")
+}
+
+// errorLikeKey reports a key named for errors (errorInfo, failures,
+// faultDetail).
+func errorLikeKey(key []byte) bool {
+	return containsFold(key, "error") || containsFold(key, "failure") || containsFold(key, "fault")
 }

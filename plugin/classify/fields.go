@@ -188,7 +188,8 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "message", "error_message", "errorMessage", "Message", "errorSummary", "error_summary", "detail", "faultstring", "error_msg",
 		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description",
 		// Kotak's {"stCode":…,"errMsg":…}, Digi-Key's ErrorMessage, TMDB's status_message.
-		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage", "messageDescription":
+		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage", "messageDescription",
+		"moreInformation": // IBM API Connect's {"httpCode","httpMessage","moreInformation"}
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}
@@ -204,8 +205,10 @@ func (f *oauthFields) set(key []byte, v value) {
 			f.vendor.errorish = true
 		}
 	default:
-		if v.kind == kindString && !f.message.present() && messageLikeKey(key) {
-			f.message = v // a vendor's own message key (errorText, userMessage)
+		if v.kind == kindString && !f.message.present() && messageLikeKey(key) && !bareStatusWord(v.raw) {
+			// A vendor's own message key (errorText, userMessage); IBM API
+			// Connect's httpMessage only restates the status.
+			f.message = v
 		}
 		f.vendor.field(key, v, 0)
 	case "access_token":
@@ -221,6 +224,8 @@ func (f *oauthFields) set(key []byte, v value) {
 		if v.kind == kindObject && f.altToken.kind == kindNone {
 			if t, ok := memberString(v.raw, "access_token"); ok {
 				f.altToken = t
+			} else if t, ok := memberString(v.raw, "token"); ok {
+				f.altToken = t // Personio v1's {"success":true,"data":{"token":…}}
 			}
 		}
 		f.vendor.field(key, v, 0)
@@ -288,4 +293,11 @@ func memberString(obj []byte, key string) (value, bool) {
 			return value{raw: val, kind: kind}, true
 		}
 	}
+}
+
+// bareStatusWord reports a message that only names an HTTP status
+// ("Unauthorized", "Forbidden").
+func bareStatusWord(b []byte) bool {
+	c, ok := lookupVendor(b)
+	return ok && c == statusWord
 }

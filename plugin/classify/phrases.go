@@ -184,6 +184,18 @@ var Phrases = []Phrase{
 	{"assertion_bad", InvalidClient,
 		[][]string{{"assertion"}, wordsBad},
 		EndpointToken, false, "mosip esignet, pagopa", "https://www.rfc-editor.org/rfc/rfc7523#section-3.2"},
+	// The application itself is refused by the customer or a tenant's
+	// policy: the business has not authorized it, or an admin restricted
+	// it (Ramp's CUSTOMER_7004, Dataverse's 0x80095ffc). A decision about
+	// the app, not a scope the token lacks.
+	{"app_not_authorized", AccessDenied,
+		[][]string{{"not authorized to use this application", "not authorized to use this app", "restricted for this application",
+			"restricted for this app", "has not authorized this application", "has not authorized the application",
+			"hasn't authorized this application", "has not authorized this app", "has not authorized the app",
+			"application is not authorized by", "app is not installed", "application is not installed",
+			"app has been uninstalled", "application has been blocked", "app has been blocked", "application is blocked",
+			"blocked for this application", "application is restricted", "app is restricted"}},
+		EndpointResource, false, "ramp, dataverse", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	// The token lacks a permission (resource servers).
 	{"scope_missing", InsufficientScope,
 		[][]string{{"insufficient scope", "insufficient_scope", "missing scope", "missing_scope", "required scope", "scopes required",

@@ -174,16 +174,24 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		if p.Cause == InvalidClient && endpoint == EndpointResource {
 			// Refused, not missing: "client_id or access_token is required"
 			// asks for a credential, which at a resource is the token.
-			r.clientNamed = p.Rule == "client_certificate" ||
-				clientIDTerm(p.firstTerm(b)) && !containsFold(b, "required") && !containsFold(b, "missing")
+			term := p.firstTerm(b)
+			missing := containsFold(b, "required") || containsFold(b, "missing")
+			r.clientNamed = p.Rule == "client_certificate" || clientIDTerm(term) && !missing ||
+				// Nordea's "Missing API key" beside a Bearer token: the app's key.
+				r.bearerSent && missing && (clientIDTerm(term) || term == "api key" || term == "application key" || term == "subscription key")
 		}
 		words := r.adjust(p.Cause, status)
-		if p.Rule == "api_disabled" {
+		if keepsAccessDenied(p.Rule) {
 			words = AccessDenied
 		}
 		// A status word ({"status":"Forbidden"}) only restates the status,
 		// which the body's words outrank.
-		if code == "" || fromStatus || mayRefine(code, words) {
+		// A vendor's server-side type at a 4xx (Stripe-style api_error)
+		// is a catch-all the status contradicts: the words say more
+		// (Nylas: "the code you provided is not valid").
+		vendorCatchAll := code == ServerError && f.err.kind != kindString && status >= 400 && status < 500 ||
+			code == ServerError && r.Why.Rule == "vendor_code" && status >= 400 && status < 500
+		if code == "" || fromStatus || mayRefine(code, words) || vendorCatchAll {
 			code = words
 			known = known || f.err.kind != kindString
 			r.Why.rule(p.Rule, text.from, p.firstTerm(b))
@@ -300,7 +308,7 @@ func (r *Result) adjust(c Code, status int) Code {
 	if c == InvalidToken && r.tokenGrant && r.Endpoint != EndpointResource {
 		return InvalidGrant
 	}
-	if c == AccessDenied && r.Endpoint == EndpointResource && r.Why.Rule == "api_disabled" ||
+	if c == AccessDenied && r.Endpoint == EndpointResource && keepsAccessDenied(r.Why.Rule) ||
 		c == InvalidClient && r.Endpoint == EndpointResource && r.clientNamed {
 		return c
 	}
@@ -409,4 +417,10 @@ func (w *Why) RuleText() string {
 		s += ` matching "` + w.Term + `"`
 	}
 	return s
+}
+
+// keepsAccessDenied: the phrase rows whose access_denied stands at a
+// resource server, where a refusal is otherwise a scope or the token.
+func keepsAccessDenied(rule string) bool {
+	return rule == "api_disabled" || rule == "app_not_authorized"
 }

@@ -114,7 +114,10 @@ type Result struct {
 	// client certificate, a client-id header), which a resource server
 	// checks too: invalid_client there is not turned into invalid_token.
 	clientNamed bool
-	n           int
+	// bearerSent: a resource call carried a Bearer or DPoP token, so a
+	// key or client id the words call missing is not that token.
+	bearerSent bool
+	n          int
 }
 
 // Causes returns the causes, root cause first. A usable response has the
