@@ -414,6 +414,13 @@ func classifyPage(r *Result, page []byte, resp *Response, format int) {
 		if phrase = phraseMatch(page, r.Endpoint); phrase == nil {
 			literal = pageErrorCode(page)
 		}
+	} else if status >= 500 && r.Endpoint == EndpointAuthorize && edge.name == "" {
+		// The IdP's own error page, sent with 500 (FranceConnect's
+		// "invalid_client" page): a code it spells out names the cause; its
+		// words alone do not (a stack trace has words).
+		if c := pageErrorCode(page); c != "" && c != "server_error" && c != "temporarily_unavailable" {
+			literal = c
+		}
 	}
 	var root Code
 	switch {
@@ -656,7 +663,19 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		return
 	}
 	if status < 400 {
-		return // the login or consent page
+		// The login or consent page; or the IdP's page saying it will not
+		// redirect to this redirect URI (Wix's "The redirect url doesn't
+		// match", Facebook's "URL Blocked"), sent with 200.
+		if status >= 200 && !resp.Unread {
+			body := decodeBody(resp, min(opts.maxBody(), authorizePagePeek))
+			if f := parseFields(body.b, MediaType(resp.Header), body.truncated); f.format == formatHTML || f.format == formatText {
+				if p := phraseMatch(body.b, EndpointAuthorize); p != nil && p.Cause == RedirectURIMismatch {
+					r.add(RedirectURIMismatch)
+					r.Why.rule(p.Rule, "page", p.firstTerm(body.b))
+				}
+			}
+		}
+		return
 	}
 	body := decodeBody(resp, opts.maxBody())
 	f := parseFields(body.b, MediaType(resp.Header), body.truncated)
@@ -671,6 +690,10 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		r.add(BodyTruncated)
 	}
 }
+
+// authorizePagePeek is how much of an authorization endpoint's 2xx page
+// is read for an IdP's refusal: its message sits near the top.
+const authorizePagePeek = 16 << 10
 
 // classifyResource labels a resource server's OAuth errors (RFC 6750 §3),
 // in the challenge, the body (any dialect) or the status. Other failures
@@ -828,9 +851,11 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		r.add(root)
 		r.add(HTMLErrorPage)
 		return
-	case status == 403 && sent && resourceCredential(req, status) == "" && !req.GatewayKeyed:
+	case status == 403 && sent && resourceCredential(req, status) == "" && !req.GatewayKeyed &&
+		!hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic "):
 		// Only an API key was sent (DD-API-KEY, X-Api-Key, ?key=): keys
-		// carry no scopes, and key APIs answer a bad key with 403.
+		// carry no scopes, and key APIs answer a bad key with 403. Basic
+		// is refused with 401 (RFC 7617 §2); its 403 is a permission.
 		root = InvalidToken
 		r.Why.rule("forbidden_key", "status", "")
 	case status == 403 && sent:
@@ -910,7 +935,7 @@ func phraseFirst(f *oauthFields, endpoint Endpoint) *Phrase {
 // pageErrorCodes are the registered codes an IdP's error page may spell
 // out, most specific first.
 var pageErrorCodes = [...]string{
-	"redirect_uri_mismatch", "invalid_client", "unauthorized_client", "invalid_scope", "access_denied",
+	"redirect_uri_mismatch", "invalid_redirect_uri", "invalid_client", "unauthorized_client", "invalid_scope", "access_denied",
 	"unsupported_response_type", "invalid_grant", "interaction_required", "login_required", "consent_required",
 	"invalid_request", "server_error", "temporarily_unavailable",
 }
@@ -1190,12 +1215,12 @@ func carriesTokenLike(req *Request) bool {
 	}
 }
 
-func tokenLike(v []byte) bool {
-	if len(v) < 16 || len(v) > 4096 || hasPrefixFold(string(v[:4]), "http") {
+func tokenLike[T string | []byte](v T) bool {
+	if len(v) < 16 || len(v) > 4096 || containsFold(v[:4], "http") {
 		return false
 	}
-	for _, c := range v {
-		switch {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
 		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
 		case c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=' || c == '%':
 		default:

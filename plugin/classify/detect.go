@@ -113,6 +113,8 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "oauth2token"
 	case "access-token":
 		return EndpointToken, "access-token"
+	case "request_token", "requesttoken": // OAuth 1.0a temporary credentials (RFC 5849 §2.1)
+		return EndpointToken, "request_token"
 	case "introspect":
 		return EndpointIntrospect, "introspect"
 	case "introspection":
@@ -309,7 +311,7 @@ func keyHeaderName(name string) bool {
 	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
 		return false
 	}
-	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret", "authentication"} {
+	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret", "authentication", "secret-key", "secret_key", "secretkey"} {
 		if containsFold(name, w) {
 			return true
 		}
@@ -321,6 +323,9 @@ func keyHeaderName(name string) bool {
 // separately a scheme sent with no token at all ("Bearer ").
 func credentialOf(req *Request, params requestParams, status int) (cred, empty string) {
 	if authz := headerValue(req.Header, "Authorization"); authz != "" {
+		if oauth1Consumer(authz) {
+			return "", "" // the consumer's signature, not a token (RFC 5849 §2.1)
+		}
 		for _, s := range credentialSchemes {
 			name := s[:len(s)-1]
 			switch {
@@ -336,6 +341,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	} else if rawToken(authz) && !req.GatewayKeyed {
 		// A token with no scheme (monday.com, Tyk-style keys): unless the
 		// gateway took it as its own key, the upstream reads it.
+		return "Authorization", ""
+	} else if vendorScheme(authz) && !req.GatewayKeyed {
+		// A token under a scheme of the vendor's naming (BBVA's "jwt").
 		return "Authorization", ""
 	}
 	switch {
@@ -375,6 +383,31 @@ func signedScheme(authz string) bool {
 		return false
 	}
 	return containsFold(scheme, "hmac") || equalFold(scheme, "OSS") || equalFold(scheme, "acs")
+}
+
+// oauth1Consumer is an OAuth 1.0a Authorization header with no token: a
+// temporary-credentials request signed by the consumer alone.
+func oauth1Consumer(authz string) bool {
+	return hasPrefixFold(authz, "OAuth ") && containsFold(authz, "oauth_consumer_key") && !containsFold(authz, "oauth_token=")
+}
+
+// vendorScheme is an Authorization value of a scheme this engine does not
+// know, carrying one opaque token: not a password scheme (Basic, Digest,
+// Negotiate), a signature, or a key scheme.
+func vendorScheme(authz string) bool {
+	scheme, value, ok := strings.Cut(trimSpace(authz), " ")
+	if !ok || len(scheme) > 24 || strings.IndexByte(trimSpace(value), ' ') >= 0 || strings.IndexByte(value, '=') > 0 && strings.IndexByte(value, ',') > 0 {
+		return false
+	}
+	for _, not := range [...]string{"basic", "digest", "negotiate", "ntlm", "hoba", "mutual", "signature", "hawk"} {
+		if equalFold(scheme, not) {
+			return false
+		}
+	}
+	if containsFold(scheme, "key") || containsFold(scheme, "hmac") || containsFold(scheme, "aws") {
+		return false
+	}
+	return tokenLike(trimSpace(value))
 }
 
 // rawToken is an Authorization value with no scheme: one long word.
@@ -442,7 +475,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	// An authorization request without response_type (Tink Link, old
 	// Facebook dialogs): client_id and redirect_uri in a GET's query.
 	if req.Method == http.MethodGet && params.has(pClientID) && params.has(pRedirectURI) && !params.has(pCode) &&
-		queryHas(req.RawQuery, "client_id") && queryHas(req.RawQuery, "redirect_uri") {
+		newQueryParams(req.RawQuery).has(pClientID) && newQueryParams(req.RawQuery).has(pRedirectURI) {
 		why.evidence("param", "redirect_uri")
 		return EndpointAuthorize
 	}
@@ -550,6 +583,13 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("credentials", "key parameter")
 		return EndpointResource
 	}
+	// An authorization response (RFC 6749 §4.1.2, §4.1.2.1): a redirect
+	// whose Location carries code or error with state, whatever the path
+	// (gematik's POST /authorization with a signed challenge).
+	if status >= 300 && status < 400 && authorizationResponse(headerValue(h, "Location")) {
+		why.evidence("Location", "authorization response")
+		return EndpointAuthorize
+	}
 	// An API call (no HTML wanted) sent off to log in: a resource server
 	// or the gateway in front of it wants a token it did not get.
 	if status >= 300 && status < 400 && !acceptsHTML(req) && loginRedirect(headerValue(h, "Location")) {
@@ -565,6 +605,13 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			why.evidence("credentials", "key header")
 			return EndpointResource
 		}
+	}
+	// HTTP Basic, refused, on a call with no OAuth parameter: an API key
+	// sent as the Basic user (Freshdesk, Xendit, Stripe), not a client
+	// authenticating at a token endpoint.
+	if params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") {
+		why.evidence("credentials", "Basic")
+		return EndpointResource
 	}
 	// A password or secret posted: a framework's default Bearer challenge on
 	// the failed login (Symfony's) does not make it a resource call.
@@ -742,7 +789,7 @@ var secretParamNames = [...]string{"secret", "appsecret", "secretkey", "clientse
 var keyParamSuffixes = [...]string{"apikey", "accesskeyid", "accesskey", "secretid", "apitoken", "authtoken", "wstoken"}
 
 func vendorParamBit(name string) uint32 {
-	if len(name) < 6 || len(name) > 40 {
+	if len(name) < 5 || len(name) > 40 {
 		return 0
 	}
 	var buf [40]byte
@@ -752,6 +799,12 @@ func vendorParamBit(name string) uint32 {
 			buf[n] = lower(c)
 			n++
 		}
+	}
+	switch string(buf[:n]) {
+	case "redirecturi", "redirecturl": // redirectUri, redirectUrl, redirect-url
+		return pRedirectURI
+	case "clientid", "appid": // clientId, client-id, appId (Wix, Facebook's app_id)
+		return pClientID
 	}
 	for _, suf := range keyParamSuffixes {
 		if n >= len(suf) && string(buf[n-len(suf):n]) == suf {
@@ -924,6 +977,20 @@ func RequestBodyWanted(method string, h http.Header) bool {
 		return true
 	}
 	return false
+}
+
+// authorizationResponse reports a Location carrying an authorization
+// response: code= or error= beside state=, in the query or the fragment.
+func authorizationResponse(loc string) bool {
+	i := strings.IndexAny(loc, "?#")
+	if i < 0 {
+		return false
+	}
+	q := loc[i+1:]
+	if j := strings.IndexByte(q, '#'); j >= 0 && loc[i] == '?' {
+		q = q[:j]
+	}
+	return queryHas(q, "state") && (queryHas(q, "code") || queryHas(q, "error"))
 }
 
 // loginRedirect reports a Location that sends the caller to log in: an

@@ -238,9 +238,14 @@ func rootFromStatus(status int, endpoint Endpoint) Code {
 		return InvalidClient
 	case status == 403:
 		return AccessDenied
-	case status == 400, status == 405, status == 406, status == 411, status == 413, status == 415, status == 422:
-		// The request itself was refused: method, media type, size, shape.
+	case status == 400, status == 406, status == 411, status == 413, status == 415, status == 422:
+		// The request itself was refused: media type, size, shape.
 		return InvalidRequest
+	case status == 405:
+		// The endpoint takes another method: no OAuth answer at all, as
+		// the registry's unexpected_status says (a GET to a token
+		// endpoint, a route that points at the wrong thing).
+		return UnexpectedStatus
 	case status >= 300:
 		return UnexpectedStatus
 	}

@@ -28,13 +28,20 @@ var (
 	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
 		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same",
-		"missing in the", "missing from the", "not configured", "not among"}
+		"missing in the", "missing from the", "not configured", "not among",
+		// European IdPs' own languages (gematik, FranceConnect, SPID, Clave):
+		// invalid, unknown, does not match.
+		"ungültig", "ungueltig", "unbekannt", "stimmt nicht", "invalide", "inconnu", "ne correspond", "inválid", "no válid",
+		"non valid", "sconosciut", "ongeldig", "onbekend"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal",
 		"could not verify", "cannot verify", "unable to verify", "failed to verify", "verification failed",
 		"been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
-		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正"}
+		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正",
+		// European IdPs' own languages: invalid, expired, unknown, wrong.
+		"ungültig", "ungueltig", "abgelaufen", "unbekannt", "falsch", "invalide", "expiré", "inconnu", "inválid", "no válid",
+		"expirad", "caducad", "non valid", "scadut", "sconosciut", "ongeldig", "verlopen", "onbekend"}
 )
 
 // Phrases is the phrase table, in precedence order.
@@ -205,13 +212,16 @@ var Phrases = []Phrase{
 			"missing the required", "insufficientpermissions", "access_token_scope_insufficient", "not have access",
 			"does not have the necessary", "not sufficient", "insufficient authorization", "not enough permissions",
 			"additional_authorization_required", "additional authorization", "unauthorized to access", "not allowed to access",
+			"not authorized by access token", "not authorized by the access token", "not authorized by the token",
+			"not authorized by token", "not covered by the token", "not covered by the access token", // Nordea's error.resource.denied
 			"no access to", "failed permission", "isn't authorized to access", "isn't allowed to access"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// At a resource server, a token refused an action or an endpoint is a
 	// token without that permission (Linode, Bitbucket, monday.com).
 	{"not_permitted_here", InsufficientScope,
 		[][]string{{"not permitted to access", "not permitted to perform", "not authorized to use this", "not authorized to perform",
-			"unauthorized to perform", "not authorized for this endpoint", "not allowed to perform", "not permitted to use this"}},
+			"unauthorized to perform", "not authorized for this endpoint", "not allowed to perform", "not permitted to use this",
+			"forbidden to perform", "forbidden from performing"}},
 		EndpointResource, false, "linode, bitbucket, monday.com", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
 		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have",
@@ -280,6 +290,14 @@ var Phrases = []Phrase{
 		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised",
 			"insufficient authentication", "insufficient credentials"}},
 		EndpointResource, false, "aws api gateway, kong", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// The token passed and the call's own parameters did not (RFC 6750
+	// §3.1's invalid_request), whatever status carried it (XING's 403
+	// INVALID_PARAMETERS). After the token rows: a bad token parameter is
+	// the token's.
+	{"request_params_bad", InvalidRequest,
+		[][]string{{"invalid parameter", "invalid params", "missing required parameter", "missing parameter", "parameter is missing",
+			"parameter is invalid", "parameters are invalid", "validation failed", "validation error", "invalid request parameter"}},
+		EndpointResource, false, "xing, rfc 6750", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 
 	// Client not allowed this flow.
 	{"client_not_allowed", UnauthorizedClient,
