@@ -571,6 +571,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "a token in an access_token header, refused in a 200 envelope", source: "https://developer.tuya.com/en/docs/iot/error-code?id=K989ruxx88swc",
+		req:      Request{Method: "POST", Path: "/v1.0/devices/d-37/commands", Header: hdr("Access_token", "PLACEHOLDER-at-37", "Content-Type", "application/json"), Body: []byte(`{"commands":[]}`)},
+		resp:     jsonResp("200", `{"code":1010,"msg":"token invalid","success":false}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "an empty access_token header is no token", source: "",
+		req:      Request{Method: "GET", Path: "/v1.0/catalog", Header: hdr("Access_token", " ")},
+		resp:     jsonResp("200", `{"items":[]}`),
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

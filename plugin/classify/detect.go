@@ -363,12 +363,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	if params.has(pAccessToken) && len(req.Body) > 0 && !params.has(pGrantType) {
 		return "access_token", "" // RFC 6750 §2.2, and Plaid's JSON bodies
 	}
-	if status < 400 && status != 0 {
-		return "", "" // spare successes the header lookups; only errors need them
-	}
 	for _, name := range tokenHeaders {
-		if len(req.Header[name]) > 0 {
-			return name, ""
+		if v := req.Header[name]; len(v) > 0 && !placeholderToken(trimSpace(v[0])) {
+			return name, "" // an empty one is no token (Tuya's login sends "access_token: ")
 		}
 	}
 	return "", ""
@@ -426,7 +423,8 @@ func placeholderToken(t string) bool {
 // SP-API, BigCommerce and OpenStack. API-key headers (X-Api-Key,
 // Ocp-Apim-Subscription-Key) are left out on purpose: on a Tyk API they
 // usually carry the gateway's own key, not a token for the upstream.
-var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token", "Access-Token"}
+var tokenHeaders = [...]string{"X-Shopify-Access-Token", "X-Amz-Access-Token", "X-Auth-Token", "X-Access-Token", "Access-Token",
+	"Access_token"} // Tuya's access_token header, as Go canonicalizes it
 
 // queryFilled reports whether the query's first name parameter has a
 // value (an empty "?oauth_token=" carries no token).
