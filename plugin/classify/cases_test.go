@@ -583,6 +583,18 @@ var exchanges = []exchange{
 		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a token in a vendor's body field, refused with 403 in words", source: "https://misskey-hub.net/en/docs/for-developers/api/",
+		req:      Request{Method: "POST", Path: "/api/i", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"i":"PLACEHOLDERmisskeytoken000038"}`)},
+		resp:     jsonResp("403", `{"error":{"message":"Authentication failed. Please ensure your token is correct.","code":"AUTHENTICATION_FAILED","kind":"client"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "a client_id in the query is no token", source: "https://developers.soundcloud.com/blog/security-updates-api",
+		req:      Request{Method: "GET", Path: "/tracks/13158665", RawQuery: "client_id=PLACEHOLDERclientid000039", Header: hdr()},
+		resp:     jsonResp("401", `{"code":401,"message":"A request must contain the Authorization header."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

@@ -818,7 +818,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		// REST framework says so of an expired token).
 		root = InvalidToken
 	}
-	if (root == InvalidToken || r.Why.Rule == "policy_denied") && !sent && !(r.Why.Rule == "error_code" && vendorCarried) {
+	if (root == InvalidToken || r.Why.Rule == "policy_denied") && !sent && !(root == InvalidToken && vendorCarried) {
 		root = MissingToken // no token was sent, so none can be invalid; a policy wanted one
 	}
 	if status < 300 {
@@ -1181,38 +1181,46 @@ func jsonScalar(b []byte) bool {
 // under a vendor's own name (Misskey's JSON "i"): an opaque string of 16
 // or more token characters, not a URL or words.
 func carriesTokenLike(req *Request) bool {
-	q := formPairs{b: []byte(req.RawQuery)}
-	for {
-		_, v, ok := q.next()
-		if !ok {
-			break
+	for q := req.RawQuery; len(q) > 0; {
+		var pair string
+		if amp := indexString(q, '&'); amp >= 0 {
+			pair, q = q[:amp], q[amp+1:]
+		} else {
+			pair, q = q, ""
 		}
-		if tokenLike(v) {
+		if eq := indexString(pair, '='); eq >= 0 && tokenLike(pair[eq+1:]) && !namedNotToken(pair[:eq]) {
 			return true
 		}
 	}
 	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
 		o := newJSONObject(req.Body)
 		for {
-			_, v, kind, ok := o.next()
+			k, v, kind, ok := o.next()
 			if !ok {
 				return false
 			}
-			if kind == kindString && tokenLike(v) {
+			if kind == kindString && tokenLike(v) && !namedNotToken(k) {
 				return true
 			}
 		}
 	}
 	f := formPairs{b: req.Body}
 	for {
-		_, v, ok := f.next()
+		k, v, ok := f.next()
 		if !ok {
 			return false
 		}
-		if tokenLike(v) {
+		if tokenLike(v) && !namedNotToken(k) {
 			return true
 		}
 	}
+}
+
+// namedNotToken: a parameter whose name says it is no access token
+// (client_id, state, redirect_uri: SoundCloud's ?client_id=).
+func namedNotToken[T string | []byte](name T) bool {
+	bit := paramBit(string(name))
+	return bit != 0 && bit&(pAccessToken|pToken|pOAuthToken|pAPIKey|pSecret) == 0
 }
 
 func tokenLike[T string | []byte](v T) bool {

@@ -625,6 +625,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("status", "401")
 		return EndpointResource
 	}
+	why.tokenCarried = !why.exchange && carriesTokenLike(req)
 	return EndpointNone
 }
 
@@ -678,11 +679,27 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 			return EndpointResource
 		}
 	}
+	if why.tokenCarried && f.format == formatJSON && saysTokenRefused(f) {
+		why.evidence("response field", "message")
+		return EndpointResource
+	}
 	if f.format == formatJSON && saysNoToken(f) {
 		why.evidence("response field", "message")
 		return EndpointResource
 	}
 	return EndpointNone
+}
+
+// saysTokenRefused reports an error body whose message says the token
+// was not accepted ("Authentication failed. Please ensure your token is
+// correct.").
+func saysTokenRefused(f *oauthFields) bool {
+	for _, v := range [...]value{f.message, f.vendor.msg, f.description} {
+		if v.kind == kindString && phraseSays(v.raw, EndpointResource, InvalidToken) {
+			return true
+		}
+	}
+	return false
 }
 
 // saysNoToken reports whether an error body's message says in so many
