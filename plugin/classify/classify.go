@@ -791,6 +791,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
 				root = c
 			}
+			if root == "" && status < 300 && f.vendor.httpStatus != 0 {
+				// A 200 whose body names its real status (Musixmatch's
+				// header.status_code 401): that status speaks as the
+				// response's own would.
+				root = embeddedStatusRoot(f.vendor.httpStatus, sent)
+				r.Why.rule("embedded_status", "status field", "")
+			}
 			if root == InvalidRequest && tokenInfoCall(req) && genericDescription(&f) {
 				// A token-info call carries the token alone: a bare
 				// invalid_request there is the token refused.
@@ -1249,4 +1256,20 @@ func schemeToken(req *Request) bool {
 		}
 	}
 	return false
+}
+
+// embeddedStatusRoot is what a resource server's status says when a body
+// carries it in place of the response's own.
+func embeddedStatusRoot(status int, sent bool) Code {
+	switch {
+	case status == 401:
+		return resourceRoot(InvalidToken, sent)
+	case status == 403 && sent:
+		return InsufficientScope
+	case status == 429:
+		return RateLimited
+	case status == 400:
+		return InvalidRequest
+	}
+	return ""
 }

@@ -81,6 +81,8 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "tokens"
 	case "access_token":
 		return EndpointToken, "access_token"
+	case "access_tokens": // Braintree's /oauth/access_tokens
+		return EndpointToken, "access_tokens"
 	case "accesstoken":
 		return EndpointToken, "accesstoken"
 	case "oauth_token":
@@ -363,6 +365,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	if params.has(pAccessToken) && len(req.Body) > 0 && !params.has(pGrantType) {
 		return "access_token", "" // RFC 6750 §2.2, and Plaid's JSON bodies
 	}
+	if params.has(pSession) && !params.has(pPassword|pSecret|pClientSecret|pGrantType|pCode) {
+		return "session parameter", "" // a vendor's session token, sent with the call
+	}
 	for _, name := range tokenHeaders {
 		if v := req.Header[name]; len(v) > 0 && !placeholderToken(trimSpace(v[0])) {
 			return name, "" // an empty one is no token (Tuya's login sends "access_token: ")
@@ -597,9 +602,10 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	if status < 400 {
 		return EndpointNone // the response headers below speak only of errors
 	}
-	// A key header, refused (Figma's X-Figma-Token, DD-API-KEY).
+	// A key header, refused (Figma's X-Figma-Token, DD-API-KEY); not on a
+	// login that posts a password beside the app's key (Mindbody).
 	for name := range req.Header {
-		if keyHeaderName(name) {
+		if keyHeaderName(name) && !(why.exchange && params.has(pPassword|pSecret|pClientSecret)) {
 			why.evidence("credentials", "key header")
 			return EndpointResource
 		}
@@ -661,6 +667,16 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 				return EndpointResource
 			}
 			return EndpointToken
+		}
+		// An unregistered code that reads as words about the caller's
+		// token (miniOrange's "invalid_bearer_token").
+		var buf [128]byte
+		if words := codeWords(f.err.raw, buf[:0]); words != nil {
+			if p := phraseMatch(words, EndpointResource); p != nil && p.Only == EndpointResource &&
+				(p.Cause == InvalidToken || p.Cause == MissingToken) {
+				why.evidence("response field", "error")
+				return EndpointResource
+			}
 		}
 	case f.format == formatHTML || f.format == formatText:
 		// An edge's block or challenge page in front of an API: the
@@ -742,6 +758,7 @@ const (
 	pAPIKey
 	pSecret   // a vendor secret under a non-OAuth name
 	pPassword // the resource owner's password (RFC 6749 §4.3, or a vendor login)
+	pSession  // a vendor's session token (Bill.com's sessionId, Expensify's authToken)
 )
 
 // paramBit maps a parameter name to its bit; 0 for the others.
@@ -816,8 +833,12 @@ func vendorParamBit(name string) uint32 {
 		}
 	}
 	switch string(buf[:n]) {
+	case "sessionid", "sessiontoken", "sessionkey", "authtoken", "usertoken":
+		return pSession
 	case "redirecturi", "redirecturl": // redirectUri, redirectUrl, redirect-url
 		return pRedirectURI
+	case "password", "userpassword": // Mindbody's "Password", "user_password"
+		return pPassword
 	case "clientid", "appid": // clientId, client-id, appId (Wix, Facebook's app_id)
 		return pClientID
 	}
@@ -830,6 +851,14 @@ func vendorParamBit(name string) uint32 {
 		if string(buf[:n]) == s {
 			return pSecret
 		}
+	}
+	// A secret or password under a vendor's prefix (Expensify's
+	// partnerUserSecret and partnerPassword).
+	if n > 6 && string(buf[n-6:n]) == "secret" {
+		return pSecret
+	}
+	if n > 8 && string(buf[n-8:n]) == "password" {
+		return pPassword
 	}
 	return 0
 }

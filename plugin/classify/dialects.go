@@ -308,6 +308,9 @@ type vendorFields struct {
 	errorsN  int  // the first errors[].code number (X v1.1)
 	// retryAfter: the body names a wait (wait_seconds, retry_after).
 	retryAfter bool
+	// httpStatus: an HTTP error status the body carries in its own field
+	// (Musixmatch's message.header.status_code), even in a 200.
+	httpStatus int
 }
 
 func (v *vendorFields) addCode(val value) {
@@ -336,13 +339,22 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			string(val.raw) != "[]" && len(val.raw) > 0 {
 			v.errorish = true // errcode 0 is WeChat's success
 		}
-		if depth == 1 && val.kind == kindNumber && string(val.raw) != "0" && string(key) != "errors" {
-			v.errorish = true // Douyin's {"data":{"error_code":10007,"description":…}}
+		if depth == 1 && (val.kind == kindNumber || val.kind == kindString && len(val.raw) > 0) && string(val.raw) != "0" &&
+			string(key) != "errors" && string(key) != "exception" {
+			// Douyin's {"data":{"error_code":10007,"description":…}},
+			// Bill.com's {"response_data":{"error_code":"BDC_1109",…}}.
+			v.errorish = true
 		}
 	case "Error":
 		if depth == 1 && val.kind == kindObject {
 			// Tencent Cloud's {"Response":{"Error":{"Code":…}}}, sent with 200.
 			v.errorish = true
+		}
+	}
+	switch string(key) {
+	case "status_code", "statusCode", "StatusCode", "httpCode", "http_code", "httpStatus", "http_status", "jsonCode":
+		if depth > 0 {
+			v.httpStatusField(val)
 		}
 	}
 	switch string(key) {
@@ -420,6 +432,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.scanArray(val.raw, depth+1) // Nordea's "failures":[{code,description}]
 		}
 	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
+		"response_data", "responseData", "response", "header", // Bill.com's response_data, Musixmatch's message.header
 		"tppMessages", "Errors", // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
 		"body": // Withings' {"status":601,"body":{"wait_seconds":…}}
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
@@ -689,4 +702,17 @@ func codeLikeKey(key []byte) bool {
 // faultDetail).
 func errorLikeKey(key []byte) bool {
 	return containsFold(key, "error") || containsFold(key, "failure") || containsFold(key, "fault")
+}
+
+// httpStatusField records an HTTP error status (400–599) a body names in
+// a field of its own.
+func (v *vendorFields) httpStatusField(val value) {
+	if val.kind == kindNumber || val.kind == kindString {
+		if n := firstNumber(val.raw); n >= 400 && n < 600 {
+			v.errorish = true
+			if v.httpStatus == 0 {
+				v.httpStatus = n
+			}
+		}
+	}
 }

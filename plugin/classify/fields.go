@@ -199,11 +199,10 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "ok", "success", "Success":
 		// Slack's {"ok":false,…}; Tuya's and many APIs' {"success":false,…}.
 		f.okFalse = f.okFalse || v.kind == kindBool && string(v.raw) == "false"
-	case "status_code":
-		// Bitly v3's {"status_code":403,"status_txt":"RATE_LIMIT_EXCEEDED"} in a 200.
-		if v.kind == kindNumber && firstNumber(v.raw) >= 400 {
-			f.vendor.errorish = true
-		}
+	case "status_code", "statusCode", "StatusCode", "httpCode", "http_code", "httpStatus", "http_status", "jsonCode":
+		// Bitly v3's {"status_code":403,"status_txt":"RATE_LIMIT_EXCEEDED"}
+		// and Expensify's {"jsonCode":407,…} in a 200.
+		f.vendor.httpStatusField(v)
 	default:
 		if v.kind == kindString && !f.message.present() && messageLikeKey(key) && !bareStatusWord(v.raw) {
 			// A vendor's own message key (errorText, userMessage); IBM API
@@ -214,19 +213,22 @@ func (f *oauthFields) set(key []byte, v value) {
 	case "access_token":
 		f.accessToken = v
 	case "accessToken", "AccessToken", "token", "tenant_access_token", "app_access_token", "user_access_token",
-		"jwt", "access", "authToken", "auth_token":
+		"jwt", "access", "authToken", "auth_token", "sessionId", "session_id", "sessionToken", "session_token",
+		"sessionKey", "session_key", "SessionId", "SessionToken", "userToken", "user_token":
+		// A token or session under a vendor's name (Bill.com's and Veeva's
+		// sessionId, Expensify's authToken), for detection only; Toast's
+		// {"token":{"accessToken":…}} nests it.
 		if f.altToken.kind == kindNone {
-			f.altToken = v // a token under a vendor's name, for detection only
+			f.altToken = v
+			if v.kind == kindObject {
+				f.altToken = nestedToken(v.raw)
+			}
 		}
-	case "data", "result":
+	case "data", "result", "response_data", "responseData", "response":
 		// A login API's {"data":{"access_token":…}} (Directus, Tuya): the
 		// token is there, where no OAuth client looks.
 		if v.kind == kindObject && f.altToken.kind == kindNone {
-			if t, ok := memberString(v.raw, "access_token"); ok {
-				f.altToken = t
-			} else if t, ok := memberString(v.raw, "token"); ok {
-				f.altToken = t // Personio v1's {"success":true,"data":{"token":…}}
-			}
+			f.altToken = nestedToken(v.raw)
 		}
 		f.vendor.field(key, v, 0)
 	case "token_type":
@@ -300,4 +302,16 @@ func memberString(obj []byte, key string) (value, bool) {
 func bareStatusWord(b []byte) bool {
 	c, ok := lookupVendor(b)
 	return ok && c == statusWord
+}
+
+// nestedToken is the token a vendor's wrapper object holds, under the
+// names a login API uses (Personio's data.token, Bill.com's
+// response_data.sessionId).
+func nestedToken(obj []byte) value {
+	for _, name := range [...]string{"access_token", "accessToken", "token", "sessionId", "session_id", "sessionToken", "authToken"} {
+		if t, ok := memberString(obj, name); ok {
+			return t
+		}
+	}
+	return value{}
 }

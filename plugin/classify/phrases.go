@@ -179,6 +179,14 @@ var Phrases = []Phrase{
 		[][]string{{"invalid credentials", "invalid_credentials", "invalid credential", "incorrect credentials",
 			"credentials invalid", "credentials are invalid", "credentials incorrect", "credentials are incorrect", "credentials not valid"}},
 		EndpointToken, false, "deribit, ccxt", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// Authentication failed, in words that name no credential: at a token
+	// endpoint the client's, or for a password login the user's
+	// (chooseRoot: PocketBase's "Failed to authenticate.", Mindbody's
+	// "Staff identity authentication failed.").
+	{"auth_failed", InvalidClient,
+		[][]string{{"failed to authenticate", "authentication failed", "could not authenticate", "unable to authenticate",
+			"authentication failure", "authentication has failed"}},
+		EndpointToken, false, "pocketbase, mindbody", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	// A request signed with the client's secret (Tuya's sign, Taobao's
 	// sign): a wrong signature is the client's authentication.
 	{"client_sign_bad", InvalidClient,
@@ -266,7 +274,9 @@ var Phrases = []Phrase{
 		EndpointResource, false, "ory oathkeeper, golang.org/x/oauth2", "https://github.com/golang/oauth2/blob/master/internal/token.go"},
 	// Resource servers: no token, or a token that is not accepted.
 	{"token_absent", MissingToken,
-		[][]string{{"authorization header is missing", "missing authorization",
+		[][]string{{"authorization header is missing", "missing authorization", "authentication header missing",
+			"authentication header is missing", "authentication missing", "missing authentication header",
+			"access token is empty", "token is empty", "bearer token is empty",
 			"authorization header missing", "no token", "token is missing", "missing token", "jwt is missing",
 			"missing access token", "access token is missing", "no access token", "credentials missing", "credentials were not provided",
 			"no bearer token", "bearer token is missing", "missing bearer", "no credentials", "authentication credentials were not provided",

@@ -194,7 +194,11 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		// (Nylas: "the code you provided is not valid").
 		vendorCatchAll := code == ServerError && f.err.kind != kindString && status >= 400 && status < 500 ||
 			code == ServerError && r.Why.Rule == "vendor_code" && status >= 400 && status < 500
-		if code == "" || fromStatus || mayRefine(code, words) || vendorCatchAll {
+		// auth_failed's words name no credential: they fill in a missing
+		// code, never replace one (Keap's invalid_grant "Unable to
+		// authenticate username and password").
+		weakWords := p.Rule == "auth_failed" && code != "" && !fromStatus
+		if (code == "" || fromStatus || mayRefine(code, words) || vendorCatchAll) && !weakWords {
 			code = words
 			known = known || f.err.kind != kindString
 			r.Why.rule(p.Rule, text.from, p.firstTerm(b))
@@ -237,7 +241,10 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		return "", false
 	}
 	// Auth0 answers a bad client secret with 401 access_denied "Unauthorized".
-	if code == AccessDenied && status == 401 && endpoint != EndpointAuthorize && endpoint != EndpointResource &&
+	// SecureAuth sends the same with 400 "Request is unauthorized": at a
+	// token endpoint, which has no access_denied of its own (RFC 6749
+	// §5.2), the client was refused.
+	if code == AccessDenied && (status == 401 || status == 400) && endpoint != EndpointAuthorize && endpoint != EndpointResource &&
 		containsFold(f.description.raw, "unauthorized") {
 		r.Why.rule("access_denied_401", "status", "")
 		return InvalidClient, true
