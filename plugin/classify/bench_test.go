@@ -85,6 +85,10 @@ func TestClassifyAllocations(t *testing.T) {
 		max      float64
 	}{
 		{"non-oauth", 0},
+		// Errors of traffic that is not OAuth are scanned for a value
+		// shaped like a token (carriesTokenLike), without allocating.
+		{"non-oauth 404 with a long query value", 0},
+		{"non-oauth 403 to a body with a long value", 0},
 		{"large jwt success", 2},
 		{"rfc6749 5.2 invalid_request", 2},
 	} {

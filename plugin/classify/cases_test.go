@@ -667,6 +667,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
 	},
 	{
+		name: "non-oauth 404 with a long query value", source: "",
+		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items&cursor=abcdefghijklmnopqrstuvwxyz0123", Header: hdr("Accept", "application/json")},
+		resp:     Response{Status: 404, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"message":"not found"}`)},
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "non-oauth 403 to a body with a long value", source: "",
+		req:      Request{Method: "POST", Path: "/api/orders", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"sku":"abcdefghijklmnopqrstuvwxyz0123"}`)},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"message":"orders are closed for this region"}`)},
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "a sign-up that posts a password is not a token request", source: "",
 		req:      Request{Method: "POST", Path: "/api/users", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"ada","password":"PLACEHOLDER-pw-2"}`)},
 		resp:     Response{Status: 201, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":7,"name":"ada"}`)},

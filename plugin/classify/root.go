@@ -192,8 +192,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		// A vendor's server-side type at a 4xx (Stripe-style api_error)
 		// is a catch-all the status contradicts: the words say more
 		// (Nylas: "the code you provided is not valid").
-		vendorCatchAll := code == ServerError && f.err.kind != kindString && status >= 400 && status < 500 ||
-			code == ServerError && r.Why.Rule == "vendor_code" && status >= 400 && status < 500
+		vendorCatchAll := code == ServerError && status >= 400 && status < 500 && (f.err.kind != kindString || r.Why.Rule == "vendor_code")
 		// auth_failed's words name no credential: they fill in a missing
 		// code, never replace one (Keap's invalid_grant "Unable to
 		// authenticate username and password").
