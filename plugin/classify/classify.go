@@ -61,15 +61,20 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	if r.Endpoint == EndpointToken {
 		params := newRequestParams(req)
 		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
-		r.passwordLogin = params.has(pPassword)
+		// A login sending HTTP Basic and nothing else (Apache Syncope's
+		// /accessTokens/login): the user's credentials, not a client's.
+		basicLogin := params.set == 0 && req.RawQuery == "" &&
+			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && loginPath(req.Path)
+		r.passwordLogin = params.has(pPassword) || basicLogin
 		if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
 			r.jsonGrant = params.has(pGrantType)
 		}
 		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
-			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ")
+			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && !basicLogin
 		r.assertionAuth = params.has(pClientAssertion)
 		if resp.Status >= 300 { // errors only
 			r.clientGrant = grantIs(req, grantClientCredentials)
+			r.codeGrant = params.has(pCode) && (grantIs(req, grantAuthorizationCode) || !params.has(pGrantType))
 			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)
 			_, inBody := formValue(req.Body, "grant_type")
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
@@ -356,6 +361,15 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 	}
 	if c := emptyDevicePoll(r, f, status); c != "" {
 		r.add(c)
+		return
+	}
+	if status == 400 && f.format == formatEmpty && r.codeGrant {
+		// An empty 400 to a code exchange: of what the request carries,
+		// the code is what fails in practice (single-use, short-lived,
+		// bound to the verifier and redirect_uri, RFC 6749 §4.1.2).
+		r.add(InvalidGrant)
+		r.add(EmptyBody)
+		r.Why.rule("empty_400_code", "status", "")
 		return
 	}
 	if status == 400 && f.format == formatEmpty {
@@ -731,7 +745,9 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		if (f.format == formatHTML || f.format == formatText) && !(status == 401 && oauthChallenge(resp.Header["Www-Authenticate"]).found) {
 			// An identity-aware proxy (Google IAP) checks the caller's token
 			// for the resource server: its refusal there is the token's.
-			if edge := edgeOf(resp.Header, body.b); (edge.byPage || edge.challenge) && !edge.verifiesTokens() {
+			// An API manager's refusal named in its header is not an
+			// edge's page.
+			if edge := edgeOf(resp.Header, body.b); (edge.byPage || edge.challenge) && !edge.verifiesTokens() && !hasGatewayCode(resp.Header) {
 				classifyPage(r, body.b, resp, f.format)
 				return
 			}
@@ -849,6 +865,17 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	case status == 403 && acceptedScopesMissing(resp.Header):
 		root = InsufficientScope
 		r.Why.rule("accepted_scopes", "X-Accepted-OAuth-Scopes", "")
+	case status >= 400 && hasGatewayCode(resp.Header):
+		// The API manager in front named its refusal in a header
+		// (Mashery's ERR_403_DEVELOPER_INACTIVE beside a one-line page).
+		root, _ = headerCode(resp.Header)
+		root = resourceRoot(root, sent)
+		r.Why.rule("error_type_header", "X-Mashery-Error-Code", "")
+		if i := skipSpace(body.b, 0); f.format == formatHTML || i < len(body.b) && body.b[i] == '<' {
+			r.add(root)
+			r.add(HTMLErrorPage) // "<h1>Developer Inactive</h1>"
+			return
+		}
 	case status == 403 && f.format == formatHTML && resourceCredential(req, status) != "":
 		// An HTML refusal to a token-bearing API call, with no challenge:
 		// what stands in front of the API answered (Cloud Armor's bare

@@ -197,8 +197,10 @@ func pathKind(path string) (Endpoint, string) {
 			last = prev
 		}
 	}
-	if (equalFold(last, "exchange") || equalFold(last, "refresh")) && containsFold(prev, "token") {
-		return EndpointToken, "token/exchange" // Plaid's /item/public_token/exchange, /token/refresh
+	if tokenVerb(last) && containsFold(prev, "token") && !containsFold(prev, "info") {
+		// Plaid's /item/public_token/exchange, /token/refresh, Apache
+		// Syncope's /accessTokens/login, /tokens/create.
+		return EndpointToken, "token/exchange"
 	}
 	if equalFold(last, "oauth") && equalFold(prev, "dialog") { // Facebook's /dialog/oauth
 		return EndpointAuthorize, "/dialog/oauth"
@@ -226,6 +228,17 @@ func pathKind(path string) (Endpoint, string) {
 		buf[i] = lower(last[i])
 	}
 	return segmentKind(buf[:len(last)])
+}
+
+// tokenVerb: a last path segment that, after a token segment, asks for
+// one to be issued.
+func tokenVerb(seg string) bool {
+	for _, v := range [...]string{"exchange", "refresh", "login", "create", "issue", "generate", "obtain", "new"} {
+		if equalFold(seg, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastSegments returns the last two non-empty path segments.
@@ -371,6 +384,14 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	for _, name := range tokenHeaders {
 		if v := req.Header[name]; len(v) > 0 && !placeholderToken(trimSpace(v[0])) {
 			return name, "" // an empty one is no token (Tuya's login sends "access_token: ")
+		}
+	}
+	for name, v := range req.Header {
+		// A vendor's own Authorization header (privacyIDEA's
+		// PI-Authorization: <JWT>); Proxy-Authorization is the proxy's.
+		if len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
+			len(v) > 0 && tokenLike(trimSpace(v[0])) {
+			return "vendor Authorization header", ""
 		}
 	}
 	return "", ""
@@ -901,11 +922,23 @@ func newRequestParams(req *Request) requestParams {
 	if start < len(body) && body[start] == '{' {
 		o := newJSONObject(body)
 		for {
-			key, _, _, ok := o.next()
+			key, val, kind, ok := o.next()
 			if !ok {
 				return p
 			}
 			p.mark(string(key))
+			if kind == kindObject {
+				// A credential one object down (GraphQL's "variables",
+				// Affirm's "merchant", {"auth": {...}}) still says a
+				// credential is traded; other names there are the call's own.
+				for in := newJSONObject(val); ; {
+					k, _, _, ok := in.next()
+					if !ok {
+						break
+					}
+					p.set |= paramBit(string(k)) & (pPassword | pSecret | pClientSecret | pAPIKey)
+				}
+			}
 		}
 	}
 	mt := MediaType(req.Header)
@@ -1062,4 +1095,16 @@ func loginRedirect(loc string) bool {
 // how the site works, not an API client's failure.
 func acceptsHTML(req *Request) bool {
 	return containsFold(headerValue(req.Header, "Accept"), "text/html")
+}
+
+// loginPath: a path whose last segment is a login (/accessTokens/login,
+// /api/signin).
+func loginPath(path string) bool {
+	last, _ := lastSegments(path)
+	for _, v := range [...]string{"login", "signin", "sign-in", "sign_in", "logon", "authenticate"} {
+		if equalFold(last, v) {
+			return true
+		}
+	}
+	return false
 }

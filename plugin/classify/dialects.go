@@ -202,8 +202,40 @@ var errorTypeHeaders = map[string]Code{
 	"NotAuthorizedException":              InvalidClient, // Cognito
 }
 
+// hasGatewayCode: Mashery's error-code header is present and mapped.
+func hasGatewayCode(h map[string][]string) bool {
+	if len(h["X-Mashery-Error-Code"]) == 0 {
+		return false
+	}
+	_, ok := headerCode(h)
+	return ok
+}
+
+// masheryCodes map the error codes TIBCO Mashery's proxy puts in
+// X-Mashery-Error-Code, by the part (lowercase) that names the cause: its key
+// refusals and throttles all answer 403 with a one-line page.
+// Source: https://support.mashery.com/docs/read/mashery_api/20_reporting/error_codes
+var masheryCodes = [...]struct {
+	part  string
+	cause Code
+}{
+	{"_over_qps", RateLimited},
+	{"_over_rate", RateLimited},
+	{"rate_limit", RateLimited},
+	{"_developer_inactive", InvalidToken}, // the key or its grant is disabled
+	{"_not_authorized", InvalidToken},     // the key is not recognised
+	{"_invalid_key", InvalidToken},
+}
+
 // headerCode reads an error type that sits in a header, not the body.
 func headerCode(h map[string][]string) (Code, bool) {
+	if v := h["X-Mashery-Error-Code"]; len(v) > 0 {
+		for _, m := range masheryCodes {
+			if containsFold(v[0], m.part) {
+				return m.cause, true
+			}
+		}
+	}
 	v := h["X-Amzn-Errortype"]
 	if len(v) == 0 {
 		return "", false
@@ -424,6 +456,11 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		switch {
 		case val.kind == kindString && depth > 0 && !v.msg.present() && messageLikeKey(key):
 			v.msg, v.msgFromCode = val, true
+		case val.kind == kindString && depth > 1 && v.msg.present() && v.msg2.kind == kindNone && messageLikeKey(key):
+			// Kraken's GraphQL "Invalid data." with extensions'
+			// errorDescription "Authentication failed.": the detail, read
+			// after the message.
+			v.msg2 = val
 		case val.kind == kindString && codeLikeKey(key):
 			v.addCode(val)
 		case val.kind == kindObject && depth < 4 && errorLikeKey(key):

@@ -105,6 +105,15 @@ var Phrases = []Phrase{
 			{"match", "invalid", "incorrect", "fail", "wrong", "not valid"}},
 		"", false, "entra, okta, keycloak", "https://www.rfc-editor.org/rfc/rfc7636#section-4.6"},
 
+	// At a resource, the account behind a good token is switched off
+	// (bol.com's "Account is not active, access denied"): the owner's
+	// standing, not the token or its scope.
+	{"account_inactive", AccessDenied,
+		[][]string{{"account is not active", "account not active", "account is inactive", "inactive account", "account inactive",
+			"account is disabled", "account disabled", "account has been disabled", "account is deactivated", "account deactivated",
+			"account has been deactivated", "account is suspended", "account suspended", "account has been suspended"}},
+		EndpointResource, false, "bol.com", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
+
 	// Codes, refresh tokens and resource-owner credentials.
 	{"grant_bad", InvalidGrant,
 		[][]string{{"authorization code", "auth code", "authorization_code", "verification code", "the code", "code is", "code has",

@@ -155,6 +155,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	if fromStatus {
 		code = rootFromStatus(status, endpoint)
 		r.Why.rule("status_word", "status", "")
+		if status == 401 && r.passwordLogin && !r.clientAuth && endpoint == EndpointToken {
+			// As statusRoot: a login that named no client can only have
+			// failed on the user's credentials.
+			code = InvalidGrant
+			r.Why.rule("password_login_401", "status", "")
+		}
 	}
 	// The words, in order of authority.
 	var buf [64]byte
@@ -247,6 +253,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		containsFold(f.description.raw, "unauthorized") {
 		r.Why.rule("access_denied_401", "status", "")
 		return InvalidClient, true
+	}
+	if code == AccessDenied && endpoint == EndpointToken && r.passwordLogin {
+		// Ring's 401 {"error":"access_denied"} to a password grant: the
+		// resource owner's credentials, RFC 6749 §5.2's invalid_grant.
+		r.Why.rule("password_access_denied", r.Why.From, r.Why.Term)
+		return InvalidGrant, true
 	}
 	code = r.adjust(code, status)
 	if code == InvalidClient && r.passwordLogin && r.Why.Term != "" && !containsFold(r.Why.Term, "client") &&
@@ -431,5 +443,5 @@ func (w *Why) RuleText() string {
 // keepsAccessDenied: the phrase rows whose access_denied stands at a
 // resource server, where a refusal is otherwise a scope or the token.
 func keepsAccessDenied(rule string) bool {
-	return rule == "api_disabled" || rule == "app_not_authorized"
+	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive"
 }

@@ -534,6 +534,11 @@ func hasPrefixFold(s, prefix string) bool {
 	return true
 }
 
+// hasSuffixFold reports whether s ends with the ASCII suffix, any case.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && hasPrefixFold(s[len(s)-len(suffix):], suffix)
+}
+
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'

@@ -92,6 +92,8 @@ type Result struct {
 	// clientGrant: a client_credentials request (RFC 6749 §4.4), whose
 	// only grant is the client's own credentials.
 	clientGrant bool
+	// codeGrant: an authorization code exchange (RFC 6749 §4.1.3).
+	codeGrant bool
 	// refreshGrant: a refresh request carrying its refresh token, which is
 	// all RFC 6749 §6 requires besides client authentication.
 	refreshGrant bool
