@@ -1435,8 +1435,8 @@ var exchanges = []exchange{
 	},
 	{
 		name: "a JWT in a vendor's own Authorization header is a resource call, even at /token/", source: "https://privacyidea.readthedocs.io/en/latest/modules/api/auth.html",
-		req: Request{Method: "GET", Path: "/token/", Header: hdr("Acme-Authorization", "eyJhbGciOiJIUzI1NiJ9.PLACEHOLDER-claims.PLACEHOLDER-sig")},
-		resp: jsonResp("401", `{"result":{"status":false,"error":{"code":4305,"message":"Authentication failure. Your token has expired"}}}`),
+		req:      Request{Method: "GET", Path: "/token/", Header: hdr("Acme-Authorization", "eyJhbGciOiJIUzI1NiJ9.PLACEHOLDER-claims.PLACEHOLDER-sig")},
+		resp:     jsonResp("401", `{"result":{"status":false,"error":{"code":4305,"message":"Authentication failure. Your token has expired"}}}`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
 	},
 	{
@@ -1467,14 +1467,14 @@ var exchanges = []exchange{
 	},
 	{
 		name: "Mashery's refusal named in its header is not an edge's page", source: "https://support.mashery.com/docs/read/mashery_api/20_reporting/error_codes",
-		req:  Request{Method: "GET", Path: "/v3/listings", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000002")},
-		resp: Response{Status: 403, Header: hdr("Content-Type", "text/html", "Server", "Mashery Proxy", "X-Mashery-Error-Code", "ERR_403_DEVELOPER_INACTIVE"), Body: []byte("<h1>Developer Inactive</h1>")},
+		req:      Request{Method: "GET", Path: "/v3/listings", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000002")},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/html", "Server", "Mashery Proxy", "X-Mashery-Error-Code", "ERR_403_DEVELOPER_INACTIVE"), Body: []byte("<h1>Developer Inactive</h1>")},
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, HTMLErrorPage},
 	},
 	{
 		name: "Mashery's throttle answers 403 and names itself in its header", source: "https://support.mashery.com/docs/read/mashery_api/20_reporting/error_codes",
-		req:  Request{Method: "GET", Path: "/v3/listings", RawQuery: "api_key=PLACEHOLDER-key-0001", Header: hdr()},
-		resp: Response{Status: 403, Header: hdr("Content-Type", "text/xml", "Server", "Mashery Proxy", "X-Mashery-Error-Code", "ERR_403_DEVELOPER_OVER_QPS"), Body: []byte("<h1>Developer Over Qps</h1>")},
+		req:      Request{Method: "GET", Path: "/v3/listings", RawQuery: "api_key=PLACEHOLDER-key-0001", Header: hdr()},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/xml", "Server", "Mashery Proxy", "X-Mashery-Error-Code", "ERR_403_DEVELOPER_OVER_QPS"), Body: []byte("<h1>Developer Over Qps</h1>")},
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{RateLimited},
 	},
 	{
