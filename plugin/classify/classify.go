@@ -60,7 +60,9 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 	}
 	if r.Endpoint == EndpointToken {
 		params := newRequestParams(req)
-		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
+		// An OAuth 1.0a access-token call trades its request token
+		// (RFC 5849 §2.3): a token refused there is the grant.
+		r.tokenGrant = params.has(pRefreshToken|pSubjectToken|pAccessToken|pFBExchangeToken|pToken) || oauth1Token(req)
 		// A login sending HTTP Basic and nothing else (Apache Syncope's
 		// /accessTokens/login): the user's credentials, not a client's.
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
@@ -424,6 +426,17 @@ func classifyPage(r *Result, page []byte, resp *Response, format int) {
 	edge := edgeOf(resp.Header, page)
 	var phrase *Phrase
 	var literal string
+	if c, ok := oauthProblem(page); ok && status >= 400 && status < 500 {
+		// An OAuth 1.0a server's page carrying oauth_problem=…: a code.
+		r.add(r.adjust(c, status))
+		r.Why.rule("oauth_problem", "page", "")
+		if format == formatHTML {
+			r.add(HTMLErrorPage)
+		} else {
+			r.add(NotJSON)
+		}
+		return
+	}
 	if status >= 400 && status < 500 && status != 429 && !edge.byPage {
 		if phrase = phraseMatch(page, r.Endpoint); phrase == nil {
 			literal = pageErrorCode(page)
@@ -821,7 +834,10 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 				r.Why.rule("token_info_400", "error", "")
 			}
 		case formatText, formatHTML:
-			if p := phraseMatch(body.b, EndpointResource); p != nil && (tokenOrScope(p.Cause) && p.Cause != InvalidClient || p.Rule == "policy_denied") && status >= 400 {
+			if c, ok := oauthProblem(body.b); ok && status >= 400 {
+				root = adjustForEndpoint(c, EndpointResource)
+				r.Why.rule("oauth_problem", "body", "")
+			} else if p := phraseMatch(body.b, EndpointResource); p != nil && (tokenOrScope(p.Cause) && p.Cause != InvalidClient || p.Rule == "policy_denied") && status >= 400 {
 				root = p.Cause
 				r.Why.rule(p.Rule, "body", p.firstTerm(body.b))
 			}

@@ -414,6 +414,16 @@ func oauth1Consumer(authz string) bool {
 	return hasPrefixFold(authz, "OAuth ") && containsFold(authz, "oauth_consumer_key") && !containsFold(authz, "oauth_token=")
 }
 
+// oauth1Token: an OAuth 1.0a request signed with a token (RFC 5849 §3.1),
+// in the Authorization header or the query.
+func oauth1Token(req *Request) bool {
+	authz := headerValue(req.Header, "Authorization")
+	if hasPrefixFold(authz, "OAuth ") && containsFold(authz, "oauth_consumer_key") && containsFold(authz, "oauth_token=") {
+		return true
+	}
+	return queryHas(req.RawQuery, "oauth_consumer_key") && queryHas(req.RawQuery, "oauth_token") && queryHas(req.RawQuery, "oauth_signature")
+}
+
 // vendorScheme is an Authorization value of a scheme this engine does not
 // know, carrying one opaque token: not a password scheme (Basic, Digest,
 // Negotiate), a signature, or a key scheme.
@@ -524,11 +534,21 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("path", seg)
 		return pk
 	case EndpointToken:
+		if oauth1Token(req) {
+			// OAuth 1.0a's access-token call signs with the request token
+			// (RFC 5849 §2.3): a token endpoint, not a resource call.
+			why.evidence("path", seg)
+			why.evidence("credentials", "OAuth 1.0a request token")
+			return pk
+		}
 		// A resource call that happens to end in /token carries a token
 		// and none of the token endpoint's parameters.
 		// A ?token= there is the grant being exchanged (LoginRadius's
 		// /api/v2/access_token?token=), not an access token.
-		if cred == "" || cred == "token" && seg != "token" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) {
+		// A grant in the body (TMDB's request_token) makes the app's own
+		// Bearer beside it client authentication.
+		if cred == "" || cred == "token" && seg != "token" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) ||
+			req.Method == http.MethodPost && params.has(pCode) {
 			why.evidence("path", seg)
 			return pk
 		}
@@ -585,6 +605,13 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("param", "client_id")
 		why.evidence("path", "device")
 		return EndpointDeviceAuthorization
+	}
+	if last, _ := lastSegments(req.Path); oauth1Token(req) && len(last) > 6 && hasSuffixFold(last, "_token") {
+		// A vendor's OAuth 1.0a token call (Interactive Brokers'
+		// /oauth/live_session_token): signed with a token, named for one.
+		why.evidence("path", "_token")
+		why.evidence("credentials", "OAuth 1.0a token")
+		return EndpointToken
 	}
 	if cred == "" {
 		cred = emptyCred
@@ -862,6 +889,8 @@ func vendorParamBit(name string) uint32 {
 		return pPassword
 	case "clientid", "appid": // clientId, client-id, appId (Wix, Facebook's app_id)
 		return pClientID
+	case "requesttoken": // a request token traded for an access token (TMDB v4, OAuth 1.0a-style)
+		return pCode
 	}
 	for _, suf := range keyParamSuffixes {
 		if n >= len(suf) && string(buf[n-len(suf):n]) == suf {

@@ -16,6 +16,26 @@ type vendorCode struct {
 // VendorCodes maps vendor error codes to causes. Codes met at a resource
 // server and at a token endpoint are adjusted with adjustForEndpoint.
 var VendorCodes = []vendorCode{
+	// OAuth 1.0a's Problem Reporting extension: oauth_problem=… in a form
+	// body, a page or the WWW-Authenticate challenge (Flickr, E*TRADE,
+	// Yahoo, Magento 1). The token codes name the request token at an
+	// access-token call and the access token at an API; signature_invalid
+	// and permission_denied share rows below with Berlin Group and Google.
+	{"token_rejected", InvalidToken, "oauth 1.0a", oauthProblems},
+	{"token_used", InvalidToken, "oauth 1.0a", oauthProblems},
+	{"consumer_key_unknown", InvalidClient, "oauth 1.0a", oauthProblems},
+	{"consumer_key_rejected", InvalidClient, "oauth 1.0a", oauthProblems},
+	{"consumer_key_refused", InvalidClient, "oauth 1.0a", oauthProblems},
+	{"signature_method_rejected", InvalidRequest, "oauth 1.0a", oauthProblems},
+	{"timestamp_refused", InvalidRequest, "oauth 1.0a", oauthProblems},
+	{"nonce_used", InvalidRequest, "oauth 1.0a", oauthProblems},
+	{"parameter_absent", InvalidRequest, "oauth 1.0a", oauthProblems},
+	{"parameter_rejected", InvalidRequest, "oauth 1.0a", oauthProblems},
+	{"version_rejected", InvalidRequest, "oauth 1.0a", oauthProblems},
+	{"additional_authorization_required", InsufficientScope, "oauth 1.0a", oauthProblems},
+	{"permission_unknown", InsufficientScope, "oauth 1.0a", oauthProblems},
+	{"user_refused", AccessDenied, "oauth 1.0a", oauthProblems},
+
 	// Slack Web API and oauth.v2.access: HTTP 200 {"ok":false,"error":"…"}.
 	{"invalid_auth", InvalidToken, "slack", "https://api.slack.com/web#evaluating_responses"},
 	{"not_authed", MissingToken, "slack", "https://api.slack.com/web#evaluating_responses"},
@@ -52,7 +72,9 @@ var VendorCodes = []vendorCode{
 	{"CONSENT_EXPIRED", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
 	{"CONSENT_UNKNOWN", InvalidToken, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
 	{"FORMAT_ERROR", InvalidRequest, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
-	{"SIGNATURE_INVALID", InvalidRequest, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
+	// "eIDAS signature for TPP authentication is not correct": the client's
+	// own signature, as OAuth 1.0a's signature_invalid is the consumer's.
+	{"SIGNATURE_INVALID", InvalidClient, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
 	{"SIGNATURE_MISSING", InvalidRequest, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
 	{"ACCESS_EXCEEDED", RateLimited, "berlin-group", "https://www.berlin-group.org/nextgenpsd2-downloads"},
 	// UK Open Banking (OBIE) error codes: the consent behind the token.
@@ -200,6 +222,27 @@ var errorTypeHeaders = map[string]Code{
 	"ThrottlingException":                 RateLimited,
 	"TooManyRequestsException":            RateLimited,
 	"NotAuthorizedException":              InvalidClient, // Cognito
+}
+
+const oauthProblems = "https://wiki.oauth.net/w/page/12238543/ProblemReporting"
+
+// oauthProblem finds OAuth 1.0a's oauth_problem=<code> in a page, a
+// plain-text body or a challenge, and maps it.
+func oauthProblem[T string | []byte](b T) (Code, bool) {
+	const key = "oauth_problem="
+	i := indexFold([]byte(b), key)
+	if i < 0 {
+		return "", false
+	}
+	i += len(key)
+	if i < len(b) && b[i] == '"' {
+		i++
+	}
+	j := i
+	for j < len(b) && j-i < 40 && (b[j] >= 'a' && b[j] <= 'z' || b[j] == '_') {
+		j++
+	}
+	return lookupVendor([]byte(b[i:j]))
 }
 
 // hasGatewayCode: Mashery's error-code header is present and mapped.

@@ -172,6 +172,12 @@ func (f *oauthFields) scanForm(body []byte) {
 
 // set stores a field the checks read; other fields are ignored.
 func (f *oauthFields) set(key []byte, v value) {
+	if v.kind == kindString && (string(key) == "stat" || string(key) == "status") &&
+		(string(v.raw) == "fail" || string(v.raw) == "error") {
+		// Flickr's {"stat":"fail",…} and JSend's {"status":"fail"|"error"}:
+		// an error envelope, like Slack's "ok":false.
+		f.okFalse = true
+	}
 	switch string(key) {
 	case "error":
 		f.err = v
@@ -180,6 +186,10 @@ func (f *oauthFields) set(key []byte, v value) {
 		}
 		if v.kind == kindString {
 			f.vendor.addCode(v)
+		}
+	case "oauth_problem": // OAuth 1.0a Problem Reporting, form-encoded
+		if !f.err.present() && v.kind == kindString {
+			f.err = v
 		}
 	case "error_description", "errorDescription", "ErrorDescription", "error_desc":
 		f.description = v

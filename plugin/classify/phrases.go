@@ -93,7 +93,8 @@ var Phrases = []Phrase{
 	// A missing client_id is the client's authentication (client_auth
 	// below says so too; this row keeps it ahead of param_missing).
 	{"client_param_missing", InvalidClient,
-		[][]string{{"client_id", "client id", "client_secret", "client secret"}, {"missing", "is required", "must be provided", "not provided", "is empty"}},
+		[][]string{{"client_id", "client id", "client_secret", "client secret", "app secret", "consumer secret"},
+			{"missing", "is required", "must be provided", "not provided", "is empty", "please provide"}},
 		EndpointToken, false, "envoy, keycloak", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"param_missing", InvalidRequest,
 		[][]string{{"missing", "is required", "are required", "must be provided", "not provided", "or empty", "is empty"}, {"parameter", "param "}},
@@ -169,7 +170,7 @@ var Phrases = []Phrase{
 		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
-			"consumer key", "api key", "subscription key", "client-id", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
+			"consumer key", "consumer secret", "api key", "subscription key", "client-id", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
 			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid", "corpsecret", "corpid",
 			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",

@@ -185,7 +185,9 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			// asks for a credential, which at a resource is the token.
 			term := p.firstTerm(b)
 			missing := containsFold(b, "required") || containsFold(b, "missing")
-			r.clientNamed = p.Rule == "client_certificate" || clientIDTerm(term) && !missing ||
+			// WooCommerce's "Consumer secret is invalid." to a Basic key
+			// pair: the client's secret, named.
+			r.clientNamed = p.Rule == "client_certificate" || (clientIDTerm(term) || clientSecretTerm(term)) && !missing ||
 				// Nordea's "Missing API key" beside a Bearer token: the app's key.
 				r.bearerSent && missing && (clientIDTerm(term) || term == "api key" || term == "application key" || term == "subscription key")
 		}
@@ -306,6 +308,15 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 func clientIDTerm(term string) bool {
 	switch term {
 	case "client id", "client_id", "clientid", "client-id", "client identifier":
+		return true
+	}
+	return false
+}
+
+// clientSecretTerm: a client_auth term naming the client's secret.
+func clientSecretTerm(term string) bool {
+	switch term {
+	case "client secret", "client_secret", "consumer secret", "app secret", "appsecret", "app_secret":
 		return true
 	}
 	return false
