@@ -387,6 +387,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 		}
 	}
 	for name, v := range req.Header {
+		if status < 400 {
+			break // only a refusal needs it named; a success passes as it is
+		}
 		// A vendor's own Authorization header (privacyIDEA's
 		// PI-Authorization: <JWT>); Proxy-Authorization is the proxy's.
 		if len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
