@@ -772,6 +772,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	}
 	sent := sentCredentials(req, status)
 	r.bearerSent = schemeToken(req)
+	r.clientHeaders = clientSecretHeader(req)
 	// vendorCarried: no credential this engine knows, but a query or body
 	// that may carry one under a vendor's name (Misskey's JSON "i"): an
 	// explicit invalid_token from the server is then believed.
@@ -1315,4 +1316,16 @@ func embeddedStatusRoot(status int, sent bool) Code {
 		return InvalidRequest
 	}
 	return ""
+}
+
+// clientSecretHeader: the call authenticates with the client's own secret
+// in a header (Cashfree's x-client-id and x-client-secret), so a refusal
+// of its credentials is the client's.
+func clientSecretHeader(req *Request) bool {
+	for name := range req.Header {
+		if containsFold(name, "client-secret") || containsFold(name, "client_secret") || containsFold(name, "clientsecret") {
+			return true
+		}
+	}
+	return false
 }

@@ -550,8 +550,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		// /api/v2/access_token?token=), not an access token.
 		// A grant in the body (TMDB's request_token) makes the app's own
 		// Bearer beside it client authentication.
-		if cred == "" || cred == "token" && seg != "token" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) ||
-			req.Method == http.MethodPost && params.has(pCode) {
+		// A body of the call's own posted to /tokens with no OAuth
+		// parameter is a payment API's card tokenization (Stripe's,
+		// Conekta's POST /tokens), not a token request.
+		tokenization := seg == "tokens" && params.set == 0 && len(req.Body) > 0
+		if !tokenization && (cred == "" || cred == "token" && seg != "token" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) ||
+			req.Method == http.MethodPost && params.has(pCode)) {
 			why.evidence("path", seg)
 			return pk
 		}
@@ -664,8 +668,13 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	// HTTP Basic, refused, on a call with no OAuth parameter: an API key
 	// sent as the Basic user (Freshdesk, Xendit, Stripe), not a client
 	// authenticating at a token endpoint.
-	if params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") {
+	if authz := trimSpace(headerValue(req.Header, "Authorization")); params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(authz, "basic ") {
 		why.evidence("credentials", "Basic")
+		return EndpointResource
+	} else if hasPrefixFold(authz, "digest ") {
+		// HTTP Digest (RFC 7616), MongoDB Atlas's API keys: a key pair
+		// answering its challenge, refused.
+		why.evidence("credentials", "Digest")
 		return EndpointResource
 	}
 	// A password or secret posted: a framework's default Bearer challenge on

@@ -106,6 +106,16 @@ var Phrases = []Phrase{
 			{"match", "invalid", "incorrect", "fail", "wrong", "not valid"}},
 		"", false, "entra, okta, keycloak", "https://www.rfc-editor.org/rfc/rfc7636#section-4.6"},
 
+	// The caller's IP address is not on the allowlist (MongoDB Atlas's
+	// IP_ADDRESS_NOT_ON_ACCESS_LIST, Sumo Logic's user_ip_not_allowlisted,
+	// dLocal's "Unregistered IP address"): a network policy refused the
+	// caller, whatever its credentials.
+	{"ip_not_allowed", AccessDenied,
+		[][]string{{"ip address", "ip-address", "ip_address", "ipaddress", " ip ", "client ip", "source ip", "your ip", "caller ip", "unregistered ip"},
+			{"not allowed", "not on", "not allowlisted", "not whitelisted", "not in", "unregistered", "not permitted", "not authorized",
+				"not registered", "is blocked", "blocked", "restricted", "denied", "not whitelist", "not allowlist"}},
+		"", false, "mongodb atlas, sumo logic, dlocal", "https://www.mongodb.com/docs/atlas/configure-api-access/"},
+
 	// At a resource, the account behind a good token is switched off
 	// (bol.com's "Account is not active, access denied"): the owner's
 	// standing, not the token or its scope.
@@ -175,11 +185,17 @@ var Phrases = []Phrase{
 			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",
 				"doesn't exist", "missing", "not valid", "bad", "unauthorized", "isn't valid", "not recognized", "disabled",
-				"error validating", "required", "not provided", "could not", "cannot", "no client", "not registered",
+				"error validating", "required", "not provided", "could not", "cannot", "can't be", "no client", "not registered",
 				"must be authenticated", "must authenticate", "authentication required",
 				// DingTalk's "不合法的corpId或corpSecret": illegal, invalid.
 				"不合法", "无效", "非法"}},
 		"", false, "keycloak, auth0, facebook, spring, dingtalk", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// A bare "Invalid secret" (Medplum): at a token endpoint the secret is
+	// the client's; "no access secret found" is not this row.
+	{"secret_bad", InvalidClient,
+		[][]string{{"invalid secret", "wrong secret", "incorrect secret", "bad secret", "secret is invalid", "secret is incorrect",
+			"secret is wrong", "secret mismatch", "secret does not match"}},
+		"", false, "medplum", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"client_unknown", InvalidClient,
 		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials"}},
 		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
@@ -274,7 +290,11 @@ var Phrases = []Phrase{
 	// errors, Jetpack's disabled API, an app not provisioned for an API).
 	{"api_disabled", AccessDenied,
 		[][]string{{"api disabled", "apidisabled", "have been disabled", "has been disabled", "not provisioned", "no subscription",
-			"not subscribed", "api access is disabled", "api is disabled", "access to this api is disabled"}},
+			"not subscribed", "api access is disabled", "api is disabled", "access to this api is disabled",
+			// A merchant or account not switched on for the call (Culqi's
+			// "no está habilitado para realizar este tipo de peticiones").
+			"merchant is not enabled", "merchant not enabled", "not enabled for this", "is not enabled to",
+			"no está habilitado", "no esta habilitado", "não está habilitado", "nao esta habilitado"}},
 		EndpointResource, false, "google classroom, wordpress.com, globe labs", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	// A gateway in front of the API could not get its own upstream token:
 	// golang.org/x/oauth2's "oauth2: cannot fetch token: …" (Ory
@@ -293,6 +313,8 @@ var Phrases = []Phrase{
 			"no api key", "no auth token", "token not provided", "token required", "token was not provided", "access token must be",
 			"authorization field missing", "authorization header required", "api key is missing", "no api key found",
 			"missing an authentication token", "missing an access token", "missing authentication token",
+			"provide an api key", "provide your api key", "provide an access token", "provide a token", "provide a bearer token",
+			"api key is required", "api key required",
 			"authorization header is required", "no authorization header", "authorization header not found",
 			"authorization header not present", "authorization header was not", "need a token", "requires a token", "access_token is required",
 			"access token is required", "token is required"}},

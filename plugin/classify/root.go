@@ -187,11 +187,16 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			missing := containsFold(b, "required") || containsFold(b, "missing")
 			// WooCommerce's "Consumer secret is invalid." to a Basic key
 			// pair: the client's secret, named.
-			r.clientNamed = p.Rule == "client_certificate" || (clientIDTerm(term) || clientSecretTerm(term)) && !missing ||
+			r.clientNamed = p.Rule == "client_certificate" || (clientIDTerm(term) || clientSecretTerm(term) || r.clientHeaders) && !missing ||
 				// Nordea's "Missing API key" beside a Bearer token: the app's key.
 				r.bearerSent && missing && (clientIDTerm(term) || term == "api key" || term == "application key" || term == "subscription key")
 		}
 		words := r.adjust(p.Cause, status)
+		if words == InvalidToken && endpoint == EndpointResource && r.clientHeaders && !tokenTerm(p.firstTerm(b)) {
+			// "authentication Failed" to a call keyed by the client's own
+			// id and secret headers: the client's credentials.
+			words, r.clientNamed = InvalidClient, true
+		}
 		if keepsAccessDenied(p.Rule) {
 			words = AccessDenied
 		}
@@ -232,8 +237,8 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			}
 			if words := codeWords(raw, buf[:0]); words != nil {
 				if p := phraseMatch(words, endpoint); p != nil {
+					r.Why.rule(p.Rule, "error code words", p.firstTerm(words)) // first: adjust reads the rule
 					code, known = r.adjust(p.Cause, status), true
-					r.Why.rule(p.Rule, "error code words", p.firstTerm(words))
 				}
 			}
 		}
@@ -311,6 +316,11 @@ func clientIDTerm(term string) bool {
 		return true
 	}
 	return false
+}
+
+// tokenTerm: a phrase term that names a token rather than credentials.
+func tokenTerm(term string) bool {
+	return containsFold(term, "token") || containsFold(term, "jwt") || containsFold(term, "bearer") || containsFold(term, "session")
 }
 
 // clientSecretTerm: a client_auth term naming the client's secret.
@@ -454,5 +464,5 @@ func (w *Why) RuleText() string {
 // keepsAccessDenied: the phrase rows whose access_denied stands at a
 // resource server, where a refusal is otherwise a scope or the token.
 func keepsAccessDenied(rule string) bool {
-	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive"
+	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive" || rule == "ip_not_allowed"
 }

@@ -92,6 +92,8 @@ type Result struct {
 	// clientGrant: a client_credentials request (RFC 6749 §4.4), whose
 	// only grant is the client's own credentials.
 	clientGrant bool
+	// clientHeaders: a resource call sent the client's secret in a header.
+	clientHeaders bool
 	// codeGrant: an authorization code exchange (RFC 6749 §4.1.3).
 	codeGrant bool
 	// refreshGrant: a refresh request carrying its refresh token, which is
