@@ -1588,6 +1588,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, MissingWWWAuthenticate},
 	},
 	{
+		name: "a gateway's no-route 404 at an API is the wrong place, not a missing object", source: "https://docs.konghq.com/gateway/latest/production/networking/default-ports/",
+		req:      Request{Method: "GET", Path: "/v2/invoices", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000006")},
+		resp:     jsonResp("404", `{"message":"no Route matched with those values"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
+	},
+	{
+		name: "an object's 404 at an API is no OAuth problem", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
+		req:      Request{Method: "GET", Path: "/v2/invoices/42", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000006")},
+		resp:     jsonResp("404", `{"message":"Invoice not found"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

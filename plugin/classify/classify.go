@@ -766,6 +766,14 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
+	if (status == 404 || status == 405) && routeMissing(body.b) {
+		// A gateway's or framework's "no route" (3scale's "No Mapping Rule
+		// matched", Kong's "no Route matched"): the call reached the wrong
+		// place, which is the gateway's upstream or listen path.
+		r.add(UnexpectedStatus)
+		r.Why.rule("route_missing", "body", "")
+		return
+	}
 	if status >= 500 {
 		classifyResourceFailure(r, &f, resp)
 		return
@@ -1324,6 +1332,23 @@ func embeddedStatusRoot(status int, sent bool) Code {
 func clientSecretHeader(req *Request) bool {
 	for name := range req.Header {
 		if containsFold(name, "client-secret") || containsFold(name, "client_secret") || containsFold(name, "clientsecret") {
+			return true
+		}
+	}
+	return false
+}
+
+// routeWords say a request matched no route, not that an object is absent.
+var routeWords = [...]string{"no mapping rule", "no route matched", "no matching route", "route not found", "no route found",
+	"bad url", "invalid url", "unknown url", "unrecognized request url", "unknown endpoint", "endpoint not found", "no such endpoint",
+	"unknown path", "no handler found", "method not allowed"}
+
+func routeMissing(b []byte) bool {
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	for _, w := range routeWords {
+		if containsFold(b, w) {
 			return true
 		}
 	}
