@@ -1600,6 +1600,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a Cloudflare challenge known by cf-mitigated, to a key-scheme API call", source: "https://developers.cloudflare.com/cloudflare-challenges/challenge-types/challenge-pages/detect-response/",
+		req:      Request{Method: "GET", Path: "/api/lists", Header: hdr("Authorization", "Acme-API-Key pk_PLACEHOLDER000000000000000009")},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/html; charset=UTF-8", "Cf-Mitigated", "challenge"), Body: []byte(`<html><head><title>Just a moment...</title></head><body>Enable JavaScript and cookies to continue</body></html>`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{EdgeBlocked, HTMLErrorPage},
+	},
+	{
+		name: "a 401 saying permission denied for wrong credentials is the token", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/v3/mail/settings", Header: hdr("Authorization", "Bearer PLACEHOLDER-key-0000000000000010")},
+		resp:     jsonResp("401", `{"errors":[{"message":"Permission denied, wrong credentials","field":null}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a 401 saying only permission denied stays a scope", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/v3/mail/settings", Header: hdr("Authorization", "Bearer PLACEHOLDER-key-0000000000000010")},
+		resp:     jsonResp("401", `{"errors":[{"message":"Permission denied for this resource"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

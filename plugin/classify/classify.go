@@ -829,6 +829,15 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
 				root = c
 			}
+			if root == InsufficientScope && status == 401 && (r.Why.Rule == "scope_missing" || r.Why.Rule == "not_permitted_here") &&
+				credentialsBlamed(&f) {
+				// A 401 whose generic "permission denied" sits beside words
+				// blaming the credentials (SendGrid's "Permission denied,
+				// wrong credentials", Mailjet's "your API key may be
+				// expired"): RFC 6750 §3.1 sends a scope refusal as 403.
+				root = InvalidToken
+				r.Why.rule("credentials_401", r.Why.From, r.Why.Term)
+			}
 			if root == "" && status < 300 && f.vendor.httpStatus != 0 {
 				// A 200 whose body names its real status (Musixmatch's
 				// header.status_code 401): that status speaks as the
@@ -1350,6 +1359,24 @@ func routeMissing(b []byte) bool {
 	for _, w := range routeWords {
 		if containsFold(b, w) {
 			return true
+		}
+	}
+	return false
+}
+
+// credentialWords blame the credentials themselves, not what they may do.
+var credentialWords = [...]string{"wrong credentials", "invalid credentials", "bad credentials", "credentials are invalid",
+	"may be expired", "has expired", "is expired", "authentication failure", "authentication failed", "invalid api key", "invalid token"}
+
+func credentialsBlamed(f *oauthFields) bool {
+	for _, v := range [...]value{f.message, f.description, f.vendor.msg, f.vendor.msg2} {
+		if v.kind != kindString {
+			continue
+		}
+		for _, w := range credentialWords {
+			if containsFold(v.raw, w) {
+				return true
+			}
 		}
 	}
 	return false

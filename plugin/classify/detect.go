@@ -446,6 +446,14 @@ func vendorScheme(authz string) bool {
 	return tokenLike(trimSpace(value))
 }
 
+// apiKeyScheme: an Authorization scheme naming a key (Klaviyo-API-Key,
+// ApiKey, X-Key) before one key-shaped value.
+func apiKeyScheme(authz string) bool {
+	scheme, value, ok := strings.Cut(trimSpace(authz), " ")
+	return ok && len(scheme) <= 24 && containsFold(scheme, "key") && !containsFold(scheme, "hmac") &&
+		tokenLike(trimSpace(value))
+}
+
 // rawToken is an Authorization value with no scheme: one long word.
 func rawToken(authz string) bool {
 	authz = trimSpace(authz)
@@ -670,6 +678,11 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	// authenticating at a token endpoint.
 	if authz := trimSpace(headerValue(req.Header, "Authorization")); params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(authz, "basic ") {
 		why.evidence("credentials", "Basic")
+		return EndpointResource
+	} else if apiKeyScheme(authz) && !why.exchange && !why.candidate {
+		// A vendor's key scheme (Klaviyo-API-Key pk_…, SendGrid-style
+		// ApiKey …), refused: an API call keyed by the app.
+		why.evidence("credentials", "key scheme")
 		return EndpointResource
 	} else if hasPrefixFold(authz, "digest ") {
 		// HTTP Digest (RFC 7616), MongoDB Atlas's API keys: a key pair
