@@ -1618,6 +1618,38 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
 	},
 	{
+		name: "an account that cannot be authenticated is the credential, even in a 403", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/v1/files", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6")},
+		resp:     jsonResp("403", `{"message":"Your account could not be authenticated.","help":"Contact support."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "authorization, not authentication, unsuccessful is a scope", source: "https://developer.xero.com/documentation/guides/oauth2/scopes/",
+		req:      Request{Method: "GET", Path: "/api.xro/2.0/Reports", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000011")},
+		resp:     jsonResp("401", `{"Title":"Unauthorized","Status":401,"Detail":"AuthorizationUnsuccessful"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
+	},
+	{
+		name: "a consumer-key header refused is a resource call", source: "https://help.ovhcloud.com/csm/en-gb-api-getting-started-ovhcloud-api",
+		req:      Request{Method: "GET", Path: "/1.0/domain/zone", Header: hdr("X-Acme-Application", "PLACEHOLDER", "X-Acme-Consumer", "PLACEHOLDER-ck-0000000000000001")},
+		resp:     jsonResp("403", `{"errorCode":"INVALID_CREDENTIAL","message":"This credential is not valid"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "a problem title is read after its detail", source: "https://www.rfc-editor.org/rfc/rfc9457#section-3.1.4",
+		req: Request{Method: "POST", Path: "/api/accounts/token", Header: hdr("Content-Type", "application/json"),
+			Body: []byte(`{"userName":"u@example.com","password":"PLACEHOLDER-pw"}`)},
+		resp:     jsonResp("400", `{"errorCode":100,"title":"Username or password is invalid","status":400,"detail":"[Empty in production]"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
+		name: "a Cognito InitiateAuth named by X-Amz-Target is a token call", source: "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html",
+		req: Request{Method: "POST", Path: "/", Header: hdr("Content-Type", "application/x-amz-json-1.1", "X-Amz-Target", "AWSCognitoIdentityProviderService.InitiateAuth"),
+			Body: []byte(`{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"PLACEHOLDER","AuthParameters":{"USERNAME":"u","PASSWORD":"PLACEHOLDER-pw"}}`)},
+		resp:     Response{Status: 400, Header: hdr("Content-Type", "application/x-amz-json-1.1", "X-Amzn-Errortype", "NotAuthorizedException:"), Body: []byte(`{"__type":"NotAuthorizedException","message":"Incorrect username or password."}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -331,6 +331,12 @@ func keyHeaderName(name string) bool {
 			return true
 		}
 	}
+	// OVHcloud's X-Ovh-Consumer (the consumer key beside its signature);
+	// not Kong's X-Consumer-ID, which names a consumer already let in.
+	if containsFold(name, "consumer-key") || containsFold(name, "consumer_key") || containsFold(name, "consumerkey") ||
+		len(name) > 9 && hasSuffixFold(name, "-consumer") {
+		return true
+	}
 	return len(name) > 4 && equalFold(name[len(name)-4:], "-api")
 }
 
@@ -495,6 +501,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	if kind, ok := opts.route(req.Path); ok {
 		why.evidence("route", "configured")
 		return kind
+	}
+	if cognitoAuthCall(req) {
+		// Amazon Cognito's user-pool API names its operation in a header
+		// (X-Amz-Target: …InitiateAuth) and posts to "/".
+		why.evidence("header", "X-Amz-Target")
+		return EndpointToken
 	}
 	pk, seg := pathKind(req.Path)
 	params := newRequestParams(req)
@@ -1157,6 +1169,23 @@ func loginPath(path string) bool {
 	last, _ := lastSegments(path)
 	for _, v := range [...]string{"login", "signin", "sign-in", "sign_in", "logon", "authenticate"} {
 		if equalFold(last, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// cognitoAuthCall: a Cognito operation that answers with tokens or
+// refuses the credentials it was given.
+// Source: https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html
+func cognitoAuthCall(req *Request) bool {
+	t := headerValue(req.Header, "X-Amz-Target")
+	if !hasPrefixFold(t, "AWSCognitoIdentityProviderService.") && !hasPrefixFold(t, "AWSCognitoIdentityService.") {
+		return false
+	}
+	for _, op := range [...]string{".InitiateAuth", ".AdminInitiateAuth", ".RespondToAuthChallenge", ".AdminRespondToAuthChallenge",
+		".GetTokensFromRefreshToken", ".GetOpenIdToken", ".GetCredentialsForIdentity"} {
+		if hasSuffixFold(t, op) {
 			return true
 		}
 	}

@@ -187,6 +187,12 @@ func (f *oauthFields) set(key []byte, v value) {
 		if v.kind == kindString {
 			f.vendor.addCode(v)
 		}
+	case "title", "Title":
+		// RFC 9457's title, read after detail (Easee's detail is "[Empty in
+		// production]", its title "Username or password is invalid").
+		if v.kind == kindString && f.vendor.msg2.kind == kindNone && !bareStatusWord(v.raw) {
+			f.vendor.msg2 = v
+		}
 	case "oauth_problem": // OAuth 1.0a Problem Reporting, form-encoded
 		if !f.err.present() && v.kind == kindString {
 			f.err = v

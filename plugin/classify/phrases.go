@@ -248,7 +248,10 @@ var Phrases = []Phrase{
 			"additional_authorization_required", "additional authorization", "unauthorized to access", "not allowed to access",
 			"not authorized by access token", "not authorized by the access token", "not authorized by the token",
 			"not authorized by token", "not covered by the token", "not covered by the access token", // Nordea's error.resource.denied
-			"no access to", "failed permission", "isn't authorized to access", "isn't allowed to access"}},
+			"no access to", "failed permission", "isn't authorized to access", "isn't allowed to access",
+			// Authorization, not authentication: Xero's AuthorizationUnsuccessful,
+			// OVH's NOT_GRANTED_CALL "This call has not been granted".
+			"authorization unsuccessful", "authorisation unsuccessful", "authorizationunsuccessful", "has not been granted"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// At a resource server, a token refused an action or an endpoint is a
 	// token without that permission (Linode, Bitbucket, monday.com).
@@ -325,9 +328,17 @@ var Phrases = []Phrase{
 			"no authentication", "not authenticated", "login required", "please authenticate", "not logged in", "must be authenticated"}},
 		EndpointResource, false, "github, linear", "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api"},
 	{"token_bad", InvalidToken,
-		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credentials", "api key", "authentication", "signature", "oauth",
+		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credential", "api key", "authentication", "signature", "oauth",
 			"subscription key", "access key", "key", "secretid", "secret id"}, wordsBad},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// The server could not authenticate the caller at all (ImageKit's
+	// 403 "Your account cannot be authenticated", Exoscale's "unable to
+	// verify user credentials"): the credential, whatever the status.
+	{"not_authenticated_here", InvalidToken,
+		[][]string{{"cannot be authenticated", "could not be authenticated", "can't be authenticated", "unable to authenticate",
+			"failed to authenticate", "could not authenticate", "unable to verify user credentials", "unable to verify credentials",
+			"unable to verify your credentials", "authentication unsuccessful", "authenticationunsuccessful"}},
+		EndpointResource, false, "imagekit, exoscale", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"token_unauthorized", InvalidToken,
 		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised",
 			"insufficient authentication", "insufficient credentials"}},
