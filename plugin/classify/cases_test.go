@@ -1650,6 +1650,30 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
 	},
 	{
+		name: "a nonzero code beside a message and no data, to a posted password, is a login refused", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/api/v1/login", "username=u%40example.com&password=PLACEHOLDER-pw"),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"msg":"two-factor verification required","data":null,"code":2031}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InteractionRequired, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
+		name: "a code 0 envelope with data is a success, not an error", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.1",
+		req:      formPost("/api/v1/login", "username=u%40example.com&password=PLACEHOLDER-pw"),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"msg":"ok","data":{"uid":1},"code":0}`)},
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a password in a GET query is a credential exchange", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2",
+		req:      Request{Method: "GET", Path: "/v1/private/user/login", RawQuery: "account=u%40example.com&password=PLACEHOLDER-pw-hash", Header: hdr()},
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"code":"1010","msg":"Incorrect account or password","data":null,"success":false}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
+		name: "a vendor code written as words is read as words", source: "https://www.rfc-editor.org/rfc/rfc6749#section-6",
+		req:      formPost("/v4/oa/access_token", "refresh_token=PLACEHOLDER-rt&app_id=123&grant_type=refresh_token"),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"error_name":"Invalid refresh token","error_reason":"","error":-14014}`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

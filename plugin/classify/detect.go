@@ -623,9 +623,10 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		// answer's shape says so.
 		why.candidate = true
 	}
-	if newQueryParams(req.RawQuery).has(pSecret) {
-		// A vendor secret in the query (DingTalk's gettoken?appsecret=):
-		// a credential exchange, as when posted.
+	if newQueryParams(req.RawQuery).has(pSecret | pPassword) {
+		// A vendor secret or a password in the query (DingTalk's
+		// gettoken?appsecret=, Ecovacs' user/login?password=): a
+		// credential exchange, as when posted.
 		why.candidate, why.exchange = true, true
 	}
 	if params.has(pClientID) && containsFold(req.Path, "device") && req.Method == http.MethodPost {

@@ -143,12 +143,26 @@ func xmlDocument(b []byte) bool {
 
 func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 	obj := newJSONObject(body)
+	var code value
+	dataFilled := false
 	for {
 		key, val, kind, ok := obj.next()
 		if !ok {
 			break
 		}
+		switch string(key) {
+		case "code":
+			code = value{raw: val, kind: kind}
+		case "data", "result":
+			dataFilled = kind != kindNull
+		}
 		f.set(key, value{raw: val, kind: kind})
+	}
+	if failureCode(code) && !dataFilled && f.message.present() && !f.accessToken.present() {
+		// {"code":2031,"msg":"need two step validate","data":null}
+		// (Roborock, many vendor APIs): a nonzero code beside a message and
+		// no data is the envelope of an error.
+		f.vendor.errorish = true
 	}
 	if obj.err {
 		if truncated {
@@ -330,4 +344,19 @@ func nestedToken(obj []byte) value {
 		}
 	}
 	return value{}
+}
+
+// failureCode: a top-level "code" that is not a success's (0, 200, "OK").
+func failureCode(v value) bool {
+	switch v.kind {
+	case kindNumber:
+		return string(v.raw) != "0" && string(v.raw) != "200" && string(v.raw) != "1"
+	case kindString:
+		switch lowerString(string(v.raw)) {
+		case "", "0", "00", "000", "0000", "00000", "200", "ok", "success", "1":
+			return false
+		}
+		return true
+	}
+	return false
 }

@@ -154,7 +154,8 @@ var Phrases = []Phrase{
 	{"interaction_needed", InteractionRequired,
 		[][]string{{"mfa required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
 			"password change required", "change password required", "change_password_required", "must change", "password must be changed",
-			"reauthenticate", "re-authenticate", "re-authentication required", "reauthentication required", "must re-authenticate", "consent required", "consent_required", "interaction required", "enroll"}},
+			"reauthenticate", "re-authenticate", "re-authentication required", "reauthentication required", "must re-authenticate", "consent required", "consent_required", "interaction required", "enroll",
+			"two step validat", "two-step verification", "two step verification", "2-step verification", "two-factor", "two factor", "2fa required"}},
 		"", false, "workos, fusionauth, auth0, open banking", "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"},
 
 	// The resource owner's account is switched off.

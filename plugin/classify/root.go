@@ -235,7 +235,11 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			} else if f.err.kind != kindString {
 				continue
 			}
-			if words := codeWords(raw, buf[:0]); words != nil {
+			words := codeWords(raw, buf[:0])
+			if words == nil && indexByte(raw, ' ') > 0 && len(raw) <= 64 {
+				words = raw // Zalo's "error_name":"Invalid refresh token": a code written as words
+			}
+			if words != nil {
 				if p := phraseMatch(words, endpoint); p != nil {
 					r.Why.rule(p.Rule, "error code words", p.firstTerm(words)) // first: adjust reads the rule
 					code, known = r.adjust(p.Cause, status), true
