@@ -1674,6 +1674,12 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
 	},
 	{
+		name: "a parameter error comes before a try-again at a token call", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth/token", "grant_type=password&username=u&password=PLACEHOLDER-pw&client_id=app"),
+		resp:     jsonResp("400", `{"code":"0005","msg":"Parameter error. Please try again later."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

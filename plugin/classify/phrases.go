@@ -350,8 +350,9 @@ var Phrases = []Phrase{
 	// the token's.
 	{"request_params_bad", InvalidRequest,
 		[][]string{{"invalid parameter", "invalid params", "missing required parameter", "missing parameter", "parameter is missing",
-			"parameter is invalid", "parameters are invalid", "validation failed", "validation error", "invalid request parameter"}},
-		EndpointResource, false, "xing, rfc 6750", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+			"parameter is invalid", "parameters are invalid", "validation failed", "validation error", "invalid request parameter",
+			"parameter error", "parameters error", "param error", "parameter doesn't exist", "parameter does not exist"}},
+		"", false, "xing, ecovacs, rfc 6750", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 
 	// Client not allowed this flow.
 	{"client_not_allowed", UnauthorizedClient,
