@@ -1680,6 +1680,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest, NonstandardErrorShape},
 	},
 	{
+		name: "an API key header named as missing, with none sent, is the token missing", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "POST", Path: "/", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"events":[{"name":"e"}]}`)},
+		resp:     jsonResp("400", `{"status":"error","errors":["Missing 'Acme-Api-Key' header"]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "access_token is missing, with none sent, is the token missing", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "POST", Path: "/api/1/item/", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"data":{"environment":"production"}}`)},
+		resp:     jsonResp("422", `{"err":1,"message":"Invalid format. access_token is missing and it is required."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -321,8 +321,14 @@ var Phrases = []Phrase{
 			"api key is required", "api key required",
 			"authorization header is required", "no authorization header", "authorization header not found",
 			"authorization header not present", "authorization header was not", "need a token", "requires a token", "access_token is required",
-			"access token is required", "token is required"}},
+			"access token is required", "token is required", "access_token is missing", "access_token is required"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// An API key named as missing (Bugsnag's "Missing 'Bugsnag-Api-Key'
+	// header"): at an API the key stands for the token.
+	{"key_missing", MissingToken,
+		[][]string{{"missing", "is required", "required", "not provided", "must be provided"},
+			{"api-key header", "api key header", "apikey header", "api_key header", "api-key", "api key", "apikey"}},
+		EndpointResource, false, "bugsnag", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// Generic wording: with a token sent, it was not accepted.
 	{"auth_required", MissingToken,
 		[][]string{{"requires authentication", "authentication required", "must authenticate", "missing authentication",
