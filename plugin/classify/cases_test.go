@@ -1692,6 +1692,20 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
 	},
 	{
+		name: "an STS AssumeRoleWithWebIdentity refusing its identity token is the grant", source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html",
+		req: formPost("/", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr&RoleSessionName=s&WebIdentityToken=PLACEHOLDER-jwt"),
+		resp: Response{Status: 400, Header: hdr("Content-Type", "text/xml"),
+			Body: []byte(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Incorrect token audience</Message></Error></ErrorResponse>`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NotJSON},
+	},
+	{
+		name: "an STS expired identity token is the grant, not the client", source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html",
+		req: formPost("/", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr&RoleSessionName=s&WebIdentityToken=PLACEHOLDER-jwt"),
+		resp: Response{Status: 400, Header: hdr("Content-Type", "text/xml"),
+			Body: []byte(`<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredTokenException</Code><Message>Token expired</Message></Error></ErrorResponse>`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NotJSON},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -62,7 +62,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		params := newRequestParams(req)
 		// An OAuth 1.0a access-token call trades its request token
 		// (RFC 5849 §2.3): a token refused there is the grant.
-		r.tokenGrant = params.has(pRefreshToken|pSubjectToken|pAccessToken|pFBExchangeToken|pToken) || oauth1Token(req)
+		r.tokenGrant = params.has(pRefreshToken|pSubjectToken|pAccessToken|pFBExchangeToken|pToken) || oauth1Token(req) || stsFederationCall(req)
 		// A login sending HTTP Basic and nothing else (Apache Syncope's
 		// /accessTokens/login): the user's credentials, not a client's.
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
@@ -426,6 +426,13 @@ func classifyPage(r *Result, page []byte, resp *Response, format int) {
 	edge := edgeOf(resp.Header, page)
 	var phrase *Phrase
 	var literal string
+	if c, ok := xmlErrorCode(page); ok && status >= 400 && status < 500 && !containsFold(page[:min(len(page), 1024)], "<html") {
+		// An XML error naming its code (AWS STS's InvalidIdentityToken).
+		r.add(r.adjust(c, status))
+		r.Why.rule("xml_error_code", "page", "")
+		r.add(NotJSON)
+		return
+	}
 	if c, ok := oauthProblem(page); ok && status >= 400 && status < 500 {
 		// An OAuth 1.0a server's page carrying oauth_problem=…: a code.
 		r.add(r.adjust(c, status))

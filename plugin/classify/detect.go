@@ -502,6 +502,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("route", "configured")
 		return kind
 	}
+	if stsFederationCall(req) {
+		// AWS STS's (and MinIO's) AssumeRoleWithWebIdentity: an OIDC or
+		// SAML token traded for credentials, named by its Action.
+		why.evidence("param", "Action")
+		return EndpointToken
+	}
 	if cognitoAuthCall(req) {
 		// Amazon Cognito's user-pool API names its operation in a header
 		// (X-Amz-Target: …InitiateAuth) and posts to "/".
@@ -1187,6 +1193,23 @@ func cognitoAuthCall(req *Request) bool {
 	for _, op := range [...]string{".InitiateAuth", ".AdminInitiateAuth", ".RespondToAuthChallenge", ".AdminRespondToAuthChallenge",
 		".GetTokensFromRefreshToken", ".GetOpenIdToken", ".GetCredentialsForIdentity"} {
 		if hasSuffixFold(t, op) {
+			return true
+		}
+	}
+	return false
+}
+
+// stsFederationCall: an STS action that trades an identity token for
+// credentials (AWS STS, MinIO STS).
+// Source: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
+func stsFederationCall(req *Request) bool {
+	action, ok := formValue(req.Body, "Action")
+	if !ok {
+		q, _ := queryValue(req.RawQuery, "Action")
+		action = []byte(q)
+	}
+	for _, a := range [...]string{"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "AssumeRoleWithClientGrants"} {
+		if equalFoldBytes(action, a) {
 			return true
 		}
 	}

@@ -16,6 +16,14 @@ type vendorCode struct {
 // VendorCodes maps vendor error codes to causes. Codes met at a resource
 // server and at a token endpoint are adjusted with adjustForEndpoint.
 var VendorCodes = []vendorCode{
+	// AWS STS's XML <Error><Code>: AssumeRoleWithWebIdentity refusing the
+	// identity token it was given.
+	{"InvalidIdentityToken", InvalidGrant, "aws sts", awsSTSErrors},
+	{"IDPRejectedClaim", InvalidGrant, "aws sts", awsSTSErrors},
+	{"ExpiredTokenException", InvalidToken, "aws sts", awsSTSErrors},
+	{"IDPCommunicationError", TemporarilyUnavailable, "aws sts", awsSTSErrors},
+	{"MalformedPolicyDocument", InvalidRequest, "aws sts", awsSTSErrors},
+
 	// OAuth 1.0a's Problem Reporting extension: oauth_problem=… in a form
 	// body, a page or the WWW-Authenticate challenge (Flickr, E*TRADE,
 	// Yahoo, Magento 1). The token codes name the request token at an
@@ -222,6 +230,23 @@ var errorTypeHeaders = map[string]Code{
 	"ThrottlingException":                 RateLimited,
 	"TooManyRequestsException":            RateLimited,
 	"NotAuthorizedException":              InvalidClient, // Cognito
+}
+
+const awsSTSErrors = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Errors"
+
+// xmlErrorCode reads an XML error's <Code> (AWS's <ErrorResponse>, S3's
+// <Error>) and maps it.
+func xmlErrorCode(b []byte) (Code, bool) {
+	i := indexFold(b, "<code>")
+	if i < 0 || !containsFold(b[:min(len(b), 256)], "error") {
+		return "", false
+	}
+	i += len("<code>")
+	j := i
+	for j < len(b) && j-i < 64 && b[j] != '<' {
+		j++
+	}
+	return lookupVendor(b[i:j])
 }
 
 const oauthProblems = "https://wiki.oauth.net/w/page/12238543/ProblemReporting"
