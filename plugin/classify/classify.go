@@ -62,7 +62,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		params := newRequestParams(req)
 		// An OAuth 1.0a access-token call trades its request token
 		// (RFC 5849 §2.3): a token refused there is the grant.
-		r.tokenGrant = params.has(pRefreshToken|pSubjectToken|pAccessToken|pFBExchangeToken|pToken) || oauth1Token(req) || stsFederationCall(req)
+		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
 		// A login sending HTTP Basic and nothing else (Apache Syncope's
 		// /accessTokens/login): the user's credentials, not a client's.
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
@@ -75,6 +75,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && !basicLogin
 		r.assertionAuth = params.has(pClientAssertion)
 		if resp.Status >= 300 { // errors only
+			r.tokenGrant = r.tokenGrant || oauth1Token(req) || stsFederationCall(req)
 			r.clientGrant = grantIs(req, grantClientCredentials)
 			r.codeGrant = params.has(pCode) && (grantIs(req, grantAuthorizationCode) || !params.has(pGrantType))
 			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)

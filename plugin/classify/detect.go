@@ -430,7 +430,8 @@ func oauth1Token(req *Request) bool {
 	if hasPrefixFold(authz, "OAuth ") && containsFold(authz, "oauth_consumer_key") && containsFold(authz, "oauth_token=") {
 		return true
 	}
-	return queryHas(req.RawQuery, "oauth_consumer_key") && queryHas(req.RawQuery, "oauth_token") && queryHas(req.RawQuery, "oauth_signature")
+	return req.RawQuery != "" && queryHas(req.RawQuery, "oauth_consumer_key") && queryHas(req.RawQuery, "oauth_token") &&
+		queryHas(req.RawQuery, "oauth_signature")
 }
 
 // vendorScheme is an Authorization value of a scheme this engine does not
@@ -1203,6 +1204,9 @@ func cognitoAuthCall(req *Request) bool {
 // credentials (AWS STS, MinIO STS).
 // Source: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
 func stsFederationCall(req *Request) bool {
+	if req.Path != "/" && req.Path != "" {
+		return false // STS and MinIO's STS answer at the root
+	}
 	action, ok := formValue(req.Body, "Action")
 	if !ok {
 		q, _ := queryValue(req.RawQuery, "Action")

@@ -234,6 +234,12 @@ func (f *oauthFields) set(key []byte, v value) {
 		// and Expensify's {"jsonCode":407,…} in a 200.
 		f.vendor.httpStatusField(v)
 	default:
+		if f.accessToken.nonEmptyString() && f.err.kind == kindNone {
+			// A token success's extra fields (session_state,
+			// refresh_expires_in): no vendor envelope is read past a token,
+			// and skipping them keeps the common answer cheap.
+			return
+		}
 		if v.kind == kindString && !f.message.present() && messageLikeKey(key) && !bareStatusWord(v.raw) {
 			// A vendor's own message key (errorText, userMessage); IBM API
 			// Connect's httpMessage only restates the status.
