@@ -788,7 +788,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	}
 	sent := sentCredentials(req, status)
 	r.bearerSent = schemeToken(req)
-	r.clientHeaders = clientSecretHeader(req)
+	r.clientHeaders = status >= 400 && clientSecretHeader(req)
 	// vendorCarried: no credential this engine knows, but a query or body
 	// that may carry one under a vendor's name (Misskey's JSON "i"): an
 	// explicit invalid_token from the server is then believed.

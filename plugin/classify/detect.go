@@ -392,15 +392,14 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 			return name, "" // an empty one is no token (Tuya's login sends "access_token: ")
 		}
 	}
-	for name, v := range req.Header {
-		if status < 400 {
-			break // only a refusal needs it named; a success passes as it is
-		}
-		// A vendor's own Authorization header (privacyIDEA's
-		// PI-Authorization: <JWT>); Proxy-Authorization is the proxy's.
-		if len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
-			len(v) > 0 && tokenLike(trimSpace(v[0])) {
-			return "vendor Authorization header", ""
+	if status >= 400 { // only a refusal needs it named; a success passes as it is
+		for name, v := range req.Header {
+			// A vendor's own Authorization header (privacyIDEA's
+			// PI-Authorization: <JWT>); Proxy-Authorization is the proxy's.
+			if len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
+				len(v) > 0 && tokenLike(trimSpace(v[0])) {
+				return "vendor Authorization header", ""
+			}
 		}
 	}
 	return "", ""

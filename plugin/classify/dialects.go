@@ -253,9 +253,9 @@ const oauthProblems = "https://wiki.oauth.net/w/page/12238543/ProblemReporting"
 
 // oauthProblem finds OAuth 1.0a's oauth_problem=<code> in a page, a
 // plain-text body or a challenge, and maps it.
-func oauthProblem[T string | []byte](b T) (Code, bool) {
+func oauthProblem(b []byte) (Code, bool) {
 	const key = "oauth_problem="
-	i := indexFold([]byte(b), key)
+	i := indexFold(b, key)
 	if i < 0 {
 		return "", false
 	}
@@ -267,7 +267,7 @@ func oauthProblem[T string | []byte](b T) (Code, bool) {
 	for j < len(b) && j-i < 40 && (b[j] >= 'a' && b[j] <= 'z' || b[j] == '_') {
 		j++
 	}
-	return lookupVendor([]byte(b[i:j]))
+	return lookupVendor(b[i:j])
 }
 
 // hasGatewayCode: Mashery's error-code header is present and mapped.

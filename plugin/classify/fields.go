@@ -358,9 +358,10 @@ func failureCode(v value) bool {
 	case kindNumber:
 		return string(v.raw) != "0" && string(v.raw) != "200" && string(v.raw) != "1"
 	case kindString:
-		switch lowerString(string(v.raw)) {
-		case "", "0", "00", "000", "0000", "00000", "200", "ok", "success", "1":
-			return false
+		for _, ok := range [...]string{"", "0", "00", "000", "0000", "00000", "200", "ok", "success", "1"} {
+			if equalFoldBytes(v.raw, ok) {
+				return false
+			}
 		}
 		return true
 	}
