@@ -197,7 +197,7 @@ func pathKind(path string) (Endpoint, string) {
 			last = prev
 		}
 	}
-	if tokenVerb(last) && containsFold(prev, "token") && !containsFold(prev, "info") {
+	if containsFold(prev, "token") && !containsFold(prev, "info") && tokenVerb(last) {
 		// Plaid's /item/public_token/exchange, /token/refresh, Apache
 		// Syncope's /accessTokens/login, /tokens/create.
 		return EndpointToken, "token/exchange"
