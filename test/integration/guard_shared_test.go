@@ -51,6 +51,7 @@ func TestGuardSharedCountersTwoGateways(t *testing.T) {
 			if shared {
 				redisAddr = addr
 			}
+			awayFromWindowEdge(t, stuffWindow, time.Minute)
 			gws := []*childGateway{startChild(t, so, d.URL, apiID, redisAddr), startChild(t, so, d.URL, apiID, redisAddr)}
 			rdb := redis.NewClient(&redis.Options{Addr: addr})
 			t.Cleanup(func() { _ = rdb.Close() })
@@ -84,6 +85,21 @@ func TestGuardSharedCountersTwoGateways(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// stuffWindow is the child gateways' credential_stuffing window.
+const stuffWindow = time.Hour
+
+// awayFromWindowEdge waits, if less than need is left of the current
+// window (windows start at multiples of the window since the Unix epoch),
+// until the next one begins.
+func awayFromWindowEdge(t *testing.T, window, need time.Duration) {
+	t.Helper()
+	left := window - time.Duration(time.Now().UnixNano()%int64(window))
+	if left < need {
+		t.Logf("waiting %s for the next guard window", left.Round(time.Second))
+		time.Sleep(left + 100*time.Millisecond)
 	}
 }
 
@@ -223,7 +239,11 @@ func TestGuardSharedChildGateway(t *testing.T) {
 		t.Skip("runs only as a child process of TestGuardSharedCountersTwoGateways")
 	}
 	p := harness.Load(t, so)
-	guard := map[string]interface{}{"mode": "observe"}
+	// A one-hour window, so the attack never straddles a window edge: after
+	// an edge the first window's count becomes the baseline and, at 4x, the
+	// threshold would climb past what 2x15 failures reach.
+	guard := map[string]interface{}{"mode": "observe", "thresholds": map[string]interface{}{
+		"credential_stuffing": map[string]interface{}{"window_seconds": int(stuffWindow / time.Second)}}}
 	if r := os.Getenv(childRedis); r != "" {
 		guard["redis_addr"] = r
 	}
