@@ -1706,6 +1706,43 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NotJSON},
 	},
 	{
+		name: "a success to a call keyed by an API-key header is a resource call", source: "https://docs.honeybadger.io/api/reporting-exceptions/",
+		req:      Request{Method: "POST", Path: "/v1/notices", Header: hdr("X-API-Key", "PLACEHOLDER-project-key-0001", "Content-Type", "application/json"), Body: []byte(`{"error":{"class":"RuntimeError"}}`)},
+		resp:     jsonResp("201", `{"id":"6840eec9-6903-4f13-b511-b91ee46fda6a"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a success to a call sending only HTTP Basic is a resource call", source: "https://www.jenkins.io/doc/book/using/remote-access-api/",
+		req:      Request{Method: "GET", Path: "/api/json", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI=")},
+		resp:     jsonResp("200", `{"jobs":[{"name":"deploy","color":"blue"}]}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "an error envelope in a 200 to a keyed call is read", source: "https://developer.matomo.org/api-reference/reporting-api",
+		req:      Request{Method: "GET", Path: "/v2/orders", Header: hdr("X-Api-Key", "PLACEHOLDER-key-0000000010")},
+		resp:     jsonResp("200", `{"status":"error","message":"Invalid API key"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "a success to a call signed under a vendor Authorization header is a resource call", source: "https://pay.line.me/documents/online_v3_en.html",
+		req: Request{Method: "POST", Path: "/v3/payments/request", Header: hdr("X-LINE-ChannelId", "PLACEHOLDER", "X-LINE-Authorization-Nonce", "PLACEHOLDER-nonce",
+			"X-LINE-Authorization", "PLACEHOLDERhmacsignature0000000000000000000="), Body: []byte(`{"amount":100,"currency":"TWD"}`)},
+		resp:     jsonResp("200", `{"returnCode":"0000","returnMessage":"Success.","info":{"transactionId":2019}}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "an API key posted whose success carries no token is a keyed call", source: "https://amplitude.com/docs/apis/analytics/http-v2",
+		req:      Request{Method: "POST", Path: "/2/httpapi", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"api_key":"PLACEHOLDER-key-0000000011","events":[{"user_id":"u1","event_type":"e"}]}`)},
+		resp:     jsonResp("200", `{"code":200,"events_ingested":1,"payload_size_bytes":50}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "an API key posted whose success carries a token is still a token call", source: "https://thetvdb.github.io/v4-api/#/Login/post_login",
+		req:      Request{Method: "POST", Path: "/v4/login", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"apikey":"PLACEHOLDER-key-0000000012"}`)},
+		resp:     jsonResp("200", `{"status":"success","data":{"token":"PLACEHOLDER-jwt-000000000000000000000000000000"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -323,6 +323,9 @@ func sentCredentials(req *Request, status int) bool {
 // keyHeaderName matches header names that carry API keys or tokens
 // (DD-API-KEY, X-JFrog-Art-Api, X-Api-Key), but not anti-CSRF tokens.
 func keyHeaderName(name string) bool {
+	if commonHeader(name) {
+		return false // every success looks at every header: skip the usual ones fast
+	}
 	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
 		return false
 	}
@@ -338,6 +341,18 @@ func keyHeaderName(name string) bool {
 		return true
 	}
 	return len(name) > 4 && equalFold(name[len(name)-4:], "-api")
+}
+
+// commonHeader matches, in Go's canonical form, request headers that
+// carry no credential and come with most calls.
+func commonHeader(name string) bool {
+	switch name {
+	case "Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Connection", "Content-Length", "Content-Type",
+		"Cookie", "Host", "Origin", "Pragma", "Referer", "User-Agent", "X-Forwarded-For", "X-Forwarded-Host",
+		"X-Forwarded-Proto", "X-Real-Ip", "X-Request-Id", "Traceparent":
+		return true
+	}
+	return false
 }
 
 // credentialOf names how the request carried an access token, and
@@ -394,15 +409,20 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	}
 	if status >= 400 { // only a refusal needs it named; a success passes as it is
 		for name, v := range req.Header {
-			// A vendor's own Authorization header (privacyIDEA's
-			// PI-Authorization: <JWT>); Proxy-Authorization is the proxy's.
-			if len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
-				len(v) > 0 && tokenLike(trimSpace(v[0])) {
+			if vendorAuthorization(name, v) {
 				return "vendor Authorization header", ""
 			}
 		}
 	}
 	return "", ""
+}
+
+// vendorAuthorization matches a vendor's own Authorization header
+// carrying a token (privacyIDEA's PI-Authorization: <JWT>);
+// Proxy-Authorization is the proxy's.
+func vendorAuthorization(name string, v []string) bool {
+	return len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
+		len(v) > 0 && tokenLike(trimSpace(v[0]))
 }
 
 // signedScheme matches Authorization schemes that sign the request with
@@ -622,6 +642,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		// A secret or key posted to a path of the vendor's naming: a
 		// credential exchange if the answer speaks of a token or refuses it.
 		why.candidate, why.exchange = true, true
+		why.keyPosted = !params.has(pSecret | pPassword)
 	}
 	if req.Method == http.MethodPost && params.has(pClientID) || params.has(pScope) {
 		// A client_id posted, or a scope asked for, at a path of the
@@ -681,32 +702,19 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("Location", "login redirect")
 		return EndpointResource
 	}
-	if status < 400 {
-		return EndpointNone // the response headers below speak only of errors
-	}
-	// A key header, refused (Figma's X-Figma-Token, DD-API-KEY); not on a
-	// login that posts a password beside the app's key (Mindbody).
-	for name := range req.Header {
-		if keyHeaderName(name) && !(why.exchange && params.has(pPassword|pSecret|pClientSecret)) {
-			why.evidence("credentials", "key header")
+	if status < 300 && !why.candidate {
+		// An app's own key on a call that succeeded: an API call to a
+		// resource server, whose 200 may still be an error envelope.
+		if k := appKey(req, params, why, true); k != "" {
+			why.evidence("credentials", k)
 			return EndpointResource
 		}
 	}
-	// HTTP Basic, refused, on a call with no OAuth parameter: an API key
-	// sent as the Basic user (Freshdesk, Xendit, Stripe), not a client
-	// authenticating at a token endpoint.
-	if authz := trimSpace(headerValue(req.Header, "Authorization")); params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(authz, "basic ") {
-		why.evidence("credentials", "Basic")
-		return EndpointResource
-	} else if apiKeyScheme(authz) && !why.exchange && !why.candidate {
-		// A vendor's key scheme (Klaviyo-API-Key pk_…, SendGrid-style
-		// ApiKey …), refused: an API call keyed by the app.
-		why.evidence("credentials", "key scheme")
-		return EndpointResource
-	} else if hasPrefixFold(authz, "digest ") {
-		// HTTP Digest (RFC 7616), MongoDB Atlas's API keys: a key pair
-		// answering its challenge, refused.
-		why.evidence("credentials", "Digest")
+	if status < 400 {
+		return EndpointNone // the response headers below speak only of errors
+	}
+	if k := appKey(req, params, why, false); k != "" {
+		why.evidence("credentials", k)
 		return EndpointResource
 	}
 	// A password or secret posted: a framework's default Bearer challenge on
@@ -725,6 +733,39 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	}
 	why.tokenCarried = !why.exchange && carriesTokenLike(req)
 	return EndpointNone
+}
+
+// appKey names the app's own key an API call carried, when it carried no
+// token: a key header, HTTP Basic with no OAuth parameter, a vendor key
+// scheme or HTTP Digest. On a success an empty or "null" key header is
+// none; on a refusal it is still the key the caller meant to send.
+func appKey(req *Request, params requestParams, why *Why, success bool) string {
+	// A key header (Figma's X-Figma-Token, DD-API-KEY); not on a login that
+	// posts a password beside the app's key (Mindbody).
+	for name, v := range req.Header {
+		if keyHeaderName(name) && !(why.exchange && params.has(pPassword|pSecret|pClientSecret)) &&
+			(!success || len(v) > 0 && !placeholderToken(trimSpace(v[0]))) {
+			return "key header"
+		}
+		if !success {
+			continue // a refusal's vendor Authorization header was already named (credentialOf)
+		}
+		if vendorAuthorization(name, v) {
+			return "vendor Authorization header" // LINE Pay's X-LINE-Authorization signature
+		}
+	}
+	authz := trimSpace(headerValue(req.Header, "Authorization"))
+	switch {
+	case params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(authz, "basic "):
+		// An API key sent as the Basic user (Freshdesk, Xendit, Stripe),
+		// not a client authenticating at a token endpoint.
+		return "Basic"
+	case apiKeyScheme(authz) && !why.exchange && !why.candidate:
+		return "key scheme" // Klaviyo-API-Key pk_…, SendGrid-style ApiKey …
+	case hasPrefixFold(authz, "digest "):
+		return "Digest" // RFC 7616; MongoDB Atlas's API keys answer its challenge
+	}
+	return ""
 }
 
 // detectFromBody places an exchange by the response body's own shape,
@@ -793,6 +834,12 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 	}
 	if f.format == formatJSON && saysNoToken(f) {
 		why.evidence("response field", "message")
+		return EndpointResource
+	}
+	if why.keyPosted && status < 300 {
+		// No token came back for the key (Amplitude's and Heap's ingestion
+		// calls post it in the JSON): a call keyed by the app.
+		why.evidence("credentials", "key parameter")
 		return EndpointResource
 	}
 	return EndpointNone

@@ -94,6 +94,9 @@ type Why struct {
 	// no resource credential: a token request if the answer carries
 	// access_token.
 	tokenPath bool
+	// keyPosted: the request posted an API key and no secret; if the
+	// answer is a success with no token, an API call keyed by the app.
+	keyPosted bool
 	// tokenCarried: an error to a call whose query or body holds a value
 	// shaped like a token under a vendor's name (Misskey's JSON "i").
 	tokenCarried bool
