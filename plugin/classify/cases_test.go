@@ -1743,6 +1743,30 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
 	},
 	{
+		name: "a 415 to a token-bearing call is the request's format", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "POST", Path: "/api/v2/prospects", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000020")},
+		resp:     jsonResp("415", `{"errors":[{"id":"unsupportedMediaType","title":"Unsupported Media Type","detail":"Expected Content-Type application/vnd.api+json."}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a 422 naming a missing field to a keyed call is invalid_request", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "POST", Path: "/api/articles", Header: hdr("Api-Key", "PLACEHOLDER-key-0000000013")},
+		resp:     jsonResp("422", `{"error":"param is missing or the value is empty: article","status":422}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a 406 for an API version the call asked for is invalid_request", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.7",
+		req:      Request{Method: "GET", Path: "/v1/companies/1", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000021")},
+		resp:     jsonResp("406", `{"errors":[{"category":"invalid_api_version","message":"Invalid API version"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a 409 conflict to a token-bearing call is the API's answer", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
+		req:      Request{Method: "POST", Path: "/v1/users", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000022")},
+		resp:     jsonResp("409", `{"error":"a user with this email already exists"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

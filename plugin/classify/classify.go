@@ -940,10 +940,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = InsufficientScope
 		r.Why.rule("forbidden_with_token", "status", "")
 	}
-	if root == "" && status == 400 && (f.format == formatJSON || f.format == formatJSONArray) &&
+	// 406, 415 and 422 are a 400 narrowed: the answer or body format the
+	// call asked for or sent, or a field it got wrong.
+	malformed := status == 400 || status == 406 || status == 415 || status == 422
+	if root == "" && malformed && (f.format == formatJSON || f.format == formatJSONArray) &&
 		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present() || f.description.present()) {
 		switch {
-		case tokenInfoCall(req):
+		case tokenInfoCall(req) && status == 400:
 			// A token-info call (Google's tokeninfo, /oauth/info) sends the
 			// token and nothing else: its 400 is the token refused.
 			root = InvalidToken
