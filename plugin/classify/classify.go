@@ -89,6 +89,12 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		r.devicePoll = params.has(pDeviceCode) || containsFold(req.Path, "device") && params.has(pCode) ||
 			containsFold(req.RawQuery, "device_code") || containsFold(req.Body, "grant-type:device_code")
 	}
+	if r.Endpoint == EndpointRevoke || r.Endpoint == EndpointIntrospect {
+		// RFC 7009 §2.1 and RFC 7662 §2.1 authenticate the client as the
+		// token endpoint does.
+		r.clientAuth = newRequestParams(req).has(pClientID|pClientSecret|pClientAssertion) ||
+			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ")
+	}
 	switch r.Endpoint {
 	case EndpointNone, "":
 		r.Endpoint = EndpointNone
@@ -704,6 +710,15 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		if status >= 200 && !resp.Unread {
 			body := decodeBody(resp, min(opts.maxBody(), authorizePagePeek))
 			if f := parseFields(body.b, MediaType(resp.Header), body.truncated); f.format == formatHTML || f.format == formatText {
+				if code, desc, ok := attributeError(body.b); ok {
+					// Spring Security OAuth's "OAuth Error" page, sent with
+					// 200: error="invalid_client", error_description="…".
+					af := oauthFields{format: formatJSON, err: value{raw: code, kind: kindString}, description: value{raw: desc, kind: kindString}}
+					root, _ := chooseRoot(r, &af, resp)
+					r.add(root)
+					r.add(HTMLErrorPage)
+					return
+				}
 				if p := phraseMatch(body.b, EndpointAuthorize); p != nil && p.Cause == RedirectURIMismatch {
 					r.add(RedirectURIMismatch)
 					r.Why.rule(p.Rule, "page", p.firstTerm(body.b))
@@ -1017,6 +1032,33 @@ var pageErrorCodes = [...]string{
 	"redirect_uri_mismatch", "invalid_redirect_uri", "invalid_client", "unauthorized_client", "invalid_scope", "access_denied",
 	"unsupported_response_type", "invalid_grant", "interaction_required", "login_required", "consent_required",
 	"invalid_request", "server_error", "temporarily_unavailable",
+}
+
+// attributeError finds a page's error="code", error_description="words"
+// (the WWW-Authenticate form, which Spring Security OAuth's error page
+// prints), when code is registered.
+func attributeError(page []byte) (code, desc []byte, ok bool) {
+	page = page[:min(len(page), authorizePagePeek)]
+	i := indexFold(page, `error="`)
+	if i < 0 {
+		return nil, nil, false
+	}
+	rest := page[i+len(`error="`):]
+	end := indexByte(rest, '"')
+	if end < 0 || end > 64 {
+		return nil, nil, false
+	}
+	if _, known := errorCodes[string(rest[:end])]; !known {
+		return nil, nil, false
+	}
+	code = rest[:end]
+	if j := indexFold(rest, `error_description="`); j >= 0 {
+		d := rest[j+len(`error_description="`):]
+		if k := indexByte(d, '"'); k >= 0 {
+			desc = d[:k]
+		}
+	}
+	return code, desc, true
 }
 
 // pageErrorCode returns the first registered code a page spells out, or "".

@@ -97,6 +97,16 @@ var VendorCodes = []vendorCode{
 	// fosite (Ory Hydra): a bearer token its userinfo or introspection
 	// rejects, in the body and in WWW-Authenticate (seen from Hydra v2.3.0).
 	{"request_unauthorized", InvalidToken, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	// fosite's other own codes: the request refused by policy (Hydra's
+	// login and consent CSRF check), token checks, and its own faults.
+	{"request_forbidden", AccessDenied, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"token_signature_mismatch", InvalidToken, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"token_inactive", InvalidToken, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"token_claim", InvalidToken, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"scope_not_granted", InsufficientScope, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"insufficient_entropy", InvalidRequest, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"invalid_state", InvalidRequest, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
+	{"misconfiguration", ServerError, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
 
 	// Google APIs: {"error":{"status":…,"details":[{"reason":…}],"errors":[{"reason":…}]}}.
 	{"UNAUTHENTICATED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},

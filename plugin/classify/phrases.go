@@ -28,13 +28,13 @@ var (
 	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
 		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same",
-		"missing in the", "missing from the", "not configured", "not among",
+		"missing in the", "missing from the", "not configured", "not among", "must be registered",
 		// European IdPs' own languages (gematik, FranceConnect, SPID, Clave):
 		// invalid, unknown, does not match.
 		"ungültig", "ungueltig", "unbekannt", "stimmt nicht", "invalide", "inconnu", "ne correspond", "inválid", "no válid",
 		"non valid", "sconosciut", "ongeldig", "onbekend"}
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
-		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal",
+		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal", "outdated",
 		"could not verify", "cannot verify", "unable to verify", "failed to verify", "verification failed",
 		"been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
@@ -181,7 +181,7 @@ var Phrases = []Phrase{
 		[][]string{{"client secret", "client_secret", "client credentials", "client authentication", "client auth",
 			"client assertion", "client_assertion", "client id", "client_id", "clientid", "client identifier",
 			"application not found", "application with identifier", "app id", "application id", "application identifier",
-			"consumer key", "consumer secret", "api key", "subscription key", "client-id", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
+			"consumer key", "consumer secret", "api key", "subscription key", "client-id", "app key", "app-key", "app_key", "appkey", "application credentials", "app credentials", "application key", "client is", "client does", "client was", "the client", "client_secret_",
 			"authorization header", "basic auth", "http basic", "appsecret", "app secret", "app_secret", "appid", "corpsecret", "corpid",
 			"authorise client", "authorize client", "authenticate client", "authorise the client", "authorize the client", "authenticate the client"},
 			{"invalid", "incorrect", "wrong", "expired", "not found", "failed", "unknown", "mismatch", "does not exist",

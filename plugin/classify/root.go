@@ -275,6 +275,14 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 		return InvalidGrant, true
 	}
 	code = r.adjust(code, status)
+	if code == UnauthorizedClient && status == 401 && r.Why.Rule == "error_code" && r.clientAuth && endpoint != EndpointAuthorize &&
+		(!f.description.present() || isBoilerplate(f.description.raw)) && !f.message.present() {
+		// A bare unauthorized_client (or RFC 6749's sentence for another
+		// code) in a 401 to an authenticating client: the 401 is §5.2's
+		// answer to failed client authentication (Apache Oltu's, Akoya's).
+		r.Why.rule("unauthorized_client_401", "status", "")
+		code = InvalidClient
+	}
 	if code == InvalidClient && r.passwordLogin && r.Why.Term != "" && !containsFold(r.Why.Term, "client") &&
 		!containsFold(r.Why.Term, "app") {
 		// Generic "invalid credentials" to a password login: the user's
