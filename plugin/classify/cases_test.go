@@ -1820,8 +1820,8 @@ var exchanges = []exchange{
 	},
 	{
 		name: "fosite's request_forbidden in the redirect is access_denied", source: "https://github.com/ory/fosite/blob/master/errors.go",
-		req: Request{Method: "GET", Path: "/oauth2/auth", RawQuery: "client_id=cli&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb&state=abcdefgh"},
-		resp: Response{Status: 303, Header: hdr("Location", "http://127.0.0.1:5000/cb?error=request_forbidden&error_description=The+request+is+not+allowed.&state=abcdefgh")},
+		req:      Request{Method: "GET", Path: "/oauth2/auth", RawQuery: "client_id=cli&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb&state=abcdefgh"},
+		resp:     Response{Status: 303, Header: hdr("Location", "http://127.0.0.1:5000/cb?error=request_forbidden&error_description=The+request+is+not+allowed.&state=abcdefgh")},
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{AccessDenied},
 	},
 	{
