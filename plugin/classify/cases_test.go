@@ -1837,6 +1837,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
 	},
 	{
+		name: "a JSON:API error's message after its status-word title decides", source: "https://jsonapi.org/format/#error-objects",
+		req:      Request{Method: "GET", Path: "/ais/v1/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000024")},
+		resp:     jsonResp("401", `{"status":"401","code":"unauthorized","errors":[{"code":"x","title":"Unauthorized","message":"Your app does not have the necessary scopes to access this API"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
+	},
+	{
+		name: "a grant_type named incorrect in Chinese is unsupported_grant_type", source: "https://opendocs.alipay.com/common/02km9f",
+		req:      formPost("/gateway.do", "method=alipay.system.oauth.token&grant_type=authorization_cod&code=PLACEHOLDER&app_id=1"),
+		resp:     jsonResp("200", `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-arguments","sub_msg":"grant_type参数不正确"}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

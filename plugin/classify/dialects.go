@@ -521,6 +521,10 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 				v.msg2 = v.msg
 			}
 			v.msg, v.msgFromCode = val, false
+		} else if val.kind == kindString && depth > 0 && v.msg2.kind == kindNone {
+			// A second message beside the first (JSON:API's title
+			// "Unauthorized" and its detail): read after it.
+			v.msg2 = val
 		}
 		if val.kind == kindObject && depth < 4 {
 			v.scan(val.raw, depth+1)

@@ -74,8 +74,9 @@ var Phrases = []Phrase{
 			"client does not", "for this client", "for the client", "in this application", "for this application", "for this app", "in this app"}},
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
-		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect"}},
-		"", false, "spring, wso2, django-oauth-toolkit", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
+			"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
+		"", false, "spring, wso2, django-oauth-toolkit, alipay", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// The resource owner said no (or let it lapse): access_denied, not the grant.
 	{"owner_denied", AccessDenied,
