@@ -1849,6 +1849,24 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType, ErrorInSuccessStatus, NonstandardErrorShape},
 	},
 	{
+		name: "a refresh refused with a bare 401 is the refresh token", source: "https://www.rfc-editor.org/rfc/rfc6749#section-6",
+		req:      formPost("/oauth/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=app&client_secret=PLACEHOLDER"),
+		resp:     Response{Status: 401, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, EmptyBody},
+	},
+	{
+		name: "a refresh refused with 401 Unauthorized and no more is the refresh token", source: "https://www.rfc-editor.org/rfc/rfc6749#section-6",
+		req:      Request{Method: "POST", Path: "/auth/oauth/token", RawQuery: "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI=")},
+		resp:     jsonResp("401", `{"error":"Unauthorized","error_description":"Unauthorized"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "a refresh refused with invalid_client in a 401 stays the client's", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth/token", "grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=app&client_secret=PLACEHOLDER-wrong"),
+		resp:     jsonResp("401", `{"error":"invalid_client"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

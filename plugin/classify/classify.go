@@ -78,7 +78,8 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.tokenGrant = r.tokenGrant || oauth1Token(req) || stsFederationCall(req)
 			r.clientGrant = grantIs(req, grantClientCredentials)
 			r.codeGrant = params.has(pCode) && (grantIs(req, grantAuthorizationCode) || !params.has(pGrantType))
-			r.refreshGrant = params.has(pRefreshToken) && grantIs(req, grantRefreshToken)
+			r.refreshAsked = grantIs(req, grantRefreshToken)
+			r.refreshGrant = params.has(pRefreshToken) && r.refreshAsked
 			_, inBody := formValue(req.Body, "grant_type")
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
 			g, _ := formValue(req.Body, "grant_type")
@@ -314,6 +315,10 @@ func statusRoot(r *Result, resp *Response) Code {
 		// A password login that named no client (Docker Hub's): the 401
 		// can only be about the user's credentials.
 		r.Why.rule("password_login_401", "status", "")
+		return InvalidGrant
+	}
+	if resp.Status == 401 && r.refreshAsked && r.Endpoint == EndpointToken {
+		r.Why.rule("refresh_401", "status", "")
 		return InvalidGrant
 	}
 	r.Why.rule("status", "status", "")

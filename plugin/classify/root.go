@@ -163,6 +163,12 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 			// failed on the user's credentials.
 			code = InvalidGrant
 			r.Why.rule("password_login_401", "status", "")
+		} else if status == 401 && r.refreshAsked && endpoint == EndpointToken {
+			// A refresh refused with a bare 401 ("Unauthorized" and no
+			// more): what lapses in practice is the refresh token, not the
+			// client's registration (RFC 6749 §6).
+			code = InvalidGrant
+			r.Why.rule("refresh_401", "status", "")
 		}
 	}
 	// The words, in order of authority.

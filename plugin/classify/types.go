@@ -99,6 +99,9 @@ type Result struct {
 	// refreshGrant: a refresh request carrying its refresh token, which is
 	// all RFC 6749 §6 requires besides client authentication.
 	refreshGrant bool
+	// refreshAsked: grant_type=refresh_token, with or without the token
+	// in the body (errors only).
+	refreshAsked bool
 	// assertionAuth: the client authenticates with a client_assertion
 	// (RFC 7523 §2.2).
 	assertionAuth bool
