@@ -1867,6 +1867,30 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
 	},
 	{
+		name: "a GraphQL request that failed whole, in a 200, is invalid_request", source: "https://spec.graphql.org/October2021/#sec-Data",
+		req:      Request{Method: "POST", Path: "/graphql", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000025", "Content-Type", "application/json"), Body: []byte(`{"query":"{ a { b { c } } }"}`)},
+		resp:     jsonResp("200", `{"errors":[{"message":"Query has complexity of 3150, which exceeds max complexity of 2000"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest, ErrorInSuccessStatus},
+	},
+	{
+		name: "a GraphQL partial result with errors beside its data is the API's answer", source: "https://spec.graphql.org/October2021/#sec-Errors",
+		req:      Request{Method: "POST", Path: "/graphql", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000026", "Content-Type", "application/json"), Body: []byte(`{"query":"{ a b }"}`)},
+		resp:     jsonResp("200", `{"data":{"a":1,"b":null},"errors":[{"message":"b could not be loaded","path":["b"]}]}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "Apollo's FORBIDDEN code to a token is a permission the token lacks", source: "https://www.apollographql.com/docs/apollo-server/data/errors#built-in-error-codes",
+		req:      Request{Method: "POST", Path: "/graphql", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000027", "Content-Type", "application/json"), Body: []byte(`{"query":"mutation { x }"}`)},
+		resp:     jsonResp("200", `{"errors":[{"message":"Not allowed","extensions":{"code":"FORBIDDEN"}}],"data":null}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, ErrorInSuccessStatus},
+	},
+	{
+		name: "an API outside the account's plan is access_denied", source: "https://apidocs.hashnode.com/",
+		req:      Request{Method: "POST", Path: "/", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000028", "Content-Type", "application/json"), Body: []byte(`{"query":"mutation { publishPost }"}`)},
+		resp:     jsonResp("200", `{"errors":[{"message":"Publication does not have an active Pro plan. Upgrade in your dashboard to access this via the API.","extensions":{"code":"FORBIDDEN"}}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, ErrorInSuccessStatus},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

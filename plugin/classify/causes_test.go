@@ -74,7 +74,12 @@ func TestMappedCodesAreRegistered(t *testing.T) {
 			t.Errorf("entraCodes[%d] = %q: not registered", n, c)
 		}
 	}
+	lowered := map[string]Code{} // lookups fold case: two rows of one code must agree
 	for _, row := range VendorCodes {
+		if c, dup := lowered[strings.ToLower(row.Code)]; dup && c != row.Cause {
+			t.Errorf("VendorCodes[%q]: %q here, %q in another row of the same code", row.Code, row.Cause, c)
+		}
+		lowered[strings.ToLower(row.Code)] = row.Cause
 		if row.Cause != statusWord && !Registered(row.Cause) {
 			t.Errorf("VendorCodes[%q] = %q: not registered", row.Code, row.Cause)
 		}

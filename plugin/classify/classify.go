@@ -866,6 +866,16 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 				root = InvalidToken
 				r.Why.rule("credentials_401", r.Why.From, r.Why.Term)
 			}
+			if root == "" && status < 300 && f.requestFailed && !f.err.present() {
+				// A GraphQL request that failed whole, with no words of the
+				// token's: Apollo's FORBIDDEN is a 403 in words; otherwise
+				// validation, complexity, a bad argument: the request.
+				root = InvalidRequest
+				if f.vendor.hasCode("FORBIDDEN") {
+					root = embeddedStatusRoot(http.StatusForbidden, sent)
+				}
+				r.Why.rule("graphql_request_failed", "errors", "")
+			}
 			if root == "" && status < 300 && f.vendor.httpStatus != 0 {
 				// A 200 whose body names its real status (Musixmatch's
 				// header.status_code 401): that status speaks as the

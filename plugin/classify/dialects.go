@@ -108,6 +108,12 @@ var VendorCodes = []vendorCode{
 	{"invalid_state", InvalidRequest, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
 	{"misconfiguration", ServerError, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
 
+	// Apollo Server's extensions.code in a GraphQL errors[] entry
+	// (UNAUTHENTICATED is Google's too, above; FORBIDDEN a status word).
+	{"BAD_USER_INPUT", InvalidRequest, "apollo", "https://www.apollographql.com/docs/apollo-server/data/errors#built-in-error-codes"},
+	{"GRAPHQL_VALIDATION_FAILED", InvalidRequest, "apollo", "https://www.apollographql.com/docs/apollo-server/data/errors#built-in-error-codes"},
+	{"GRAPHQL_PARSE_FAILED", InvalidRequest, "apollo", "https://www.apollographql.com/docs/apollo-server/data/errors#built-in-error-codes"},
+
 	// Google APIs: {"error":{"status":…,"details":[{"reason":…}],"errors":[{"reason":…}]}}.
 	{"UNAUTHENTICATED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
 	{"PERMISSION_DENIED", InsufficientScope, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
@@ -167,7 +173,7 @@ var VendorCodes = []vendorCode{
 	{"ACCESS_TOKEN_EXPIRED", InvalidToken, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
 	{"ACCESS_TOKEN_REVOKED", InvalidToken, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
 	{"INSUFFICIENT_SCOPES", InsufficientScope, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
-	{"UNAUTHORIZED", InvalidToken, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
+	// Square's UNAUTHORIZED is the status word of Spring's row below.
 	{"RATE_LIMITED", RateLimited, "square", "https://developer.squareup.com/reference/square/enums/ErrorCode"},
 
 	// Apigee OAuthV2 policy faults: {"fault":{"faultstring":…,"detail":{"errorcode":…}}}.
@@ -421,6 +427,16 @@ type vendorFields struct {
 	// httpStatus: an HTTP error status the body carries in its own field
 	// (Musixmatch's message.header.status_code), even in a 200.
 	httpStatus int
+}
+
+// hasCode reports a code among the body's, compared without case.
+func (v *vendorFields) hasCode(code string) bool {
+	for i := 0; i < v.n; i++ {
+		if equalFold(string(v.codes[i].raw), code) {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *vendorFields) addCode(val value) {

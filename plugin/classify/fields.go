@@ -47,6 +47,9 @@ type oauthFields struct {
 	vendor vendorFields
 	// okFalse: a Slack-style {"ok":false,…} envelope.
 	okFalse bool
+	// requestFailed: GraphQL's {"errors":[…]} with no data (GraphQL spec
+	// §7.1.2: data is absent or null when the request failed as a whole).
+	requestFailed bool
 
 	// RFC 6749 §5.1 success response.
 	accessToken  value
@@ -144,7 +147,7 @@ func xmlDocument(b []byte) bool {
 func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 	obj := newJSONObject(body)
 	var code value
-	dataFilled := false
+	dataFilled, errorsListed := false, false
 	for {
 		key, val, kind, ok := obj.next()
 		if !ok {
@@ -155,9 +158,12 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 			code = value{raw: val, kind: kind}
 		case "data", "result":
 			dataFilled = kind != kindNull
+		case "errors":
+			errorsListed = kind == kindArray && len(trimSpace(string(val))) > 2
 		}
 		f.set(key, value{raw: val, kind: kind})
 	}
+	f.requestFailed = errorsListed && !dataFilled
 	if failureCode(code) && !dataFilled && f.message.present() && !f.accessToken.present() {
 		// {"code":2031,"msg":"need two step validate","data":null}
 		// (Roborock, many vendor APIs): a nonzero code beside a message and

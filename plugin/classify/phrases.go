@@ -299,7 +299,11 @@ var Phrases = []Phrase{
 			// A merchant or account not switched on for the call (Culqi's
 			// "no está habilitado para realizar este tipo de peticiones").
 			"merchant is not enabled", "merchant not enabled", "not enabled for this", "is not enabled to",
-			"no está habilitado", "no esta habilitado", "não está habilitado", "nao esta habilitado"}},
+			"no está habilitado", "no esta habilitado", "não está habilitado", "nao esta habilitado",
+			// The account's plan does not include the API (Hashnode's "does
+			// not have an active Pro plan"): the owner's standing.
+			"pro plan", "paid plan", "upgrade your plan", "your current plan", "your plan does not", "plan does not include",
+			"not available on your plan", "not included in your plan", "requires a paid", "subscription required", "requires a subscription"}},
 		EndpointResource, false, "google classroom, wordpress.com, globe labs", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	// A gateway in front of the API could not get its own upstream token:
 	// golang.org/x/oauth2's "oauth2: cannot fetch token: …" (Ory
