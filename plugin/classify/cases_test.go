@@ -1891,6 +1891,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, ErrorInSuccessStatus},
 	},
 	{
+		name: "a write call to an API answered 301 elsewhere is unexpected_status", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.4.2",
+		req:      Request{Method: "POST", Path: "/", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000029", "Content-Type", "application/json"), Body: []byte(`{"query":"{ me { id } }"}`)},
+		resp:     Response{Status: 301, Header: hdr("Location", "https://example.com/changelog/api-moved", "Content-Type", "text/html")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
+	},
+	{
+		name: "a 303 to a write call is where its answer lives", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.4.4",
+		req:      Request{Method: "POST", Path: "/v1/orders", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000030", "Content-Type", "application/json"), Body: []byte(`{"item":1}`)},
+		resp:     Response{Status: 303, Header: hdr("Location", "/v1/orders/42")},
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a 301 to a read call is followed", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.4.2",
+		req:      Request{Method: "GET", Path: "/v1/user", Header: hdr("Authorization", "Bearer PLACEHOLDER-at-0000000000000031")},
+		resp:     Response{Status: 301, Header: hdr("Location", "https://api.example.com/v2/user")},
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

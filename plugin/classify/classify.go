@@ -771,6 +771,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 			r.add(UnexpectedStatus)
 			r.Why.rule("login_redirect", "Location", "")
+		} else if loc != "" && (status == 301 || status == 302) && req.Method != http.MethodGet && req.Method != http.MethodHead && !acceptsHTML(req) {
+			// An API's write call moved with a redirect that clients turn
+			// into a GET (RFC 9110 §15.4.2–3): the API moved or retired, and
+			// the call's body is lost. A 303 is the answer's own place.
+			r.add(UnexpectedStatus)
+			r.Why.rule("write_redirect", "Location", "")
 		}
 		return
 	}
