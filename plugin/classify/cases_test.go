@@ -1909,6 +1909,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "DRF's credentials-not-provided to a token under a scheme it did not take is the token refused", source: "https://www.django-rest-framework.org/api-guide/authentication/#tokenauthentication",
+		req:      Request{Method: "POST", Path: "/addresses/", Header: hdr("Authorization", "ShippoToken PLACEHOLDER-key-0000000014")},
+		resp:     jsonResp("401", `{"detail":"Authentication credentials were not provided."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a token named missing under a scheme the API does not take stays missing", source: "https://dev.twitch.tv/docs/api/reference/",
+		req:      Request{Method: "GET", Path: "/helix/users", Header: hdr("Authorization", "OAuth PLACEHOLDER-at-0000000000000032", "Client-Id", "PLACEHOLDER")},
+		resp:     jsonResp("401", `{"error":"Unauthorized","status":401,"message":"OAuth token is missing"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -912,7 +912,8 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = MissingToken
 		r.Why.rule("scope_without_token", r.Why.From, r.Why.Term)
 	}
-	if root == MissingToken && sent && (r.Why.Rule != "token_absent" || schemeToken(req)) {
+	if root == MissingToken && sent && (r.Why.Rule != "token_absent" || schemeToken(req) ||
+		authorizationToken(req) && containsFold(r.Why.Term, "credentials were not provided")) {
 		// Generic "authentication required" with a token sent; and "no
 		// credentials were provided" to a request whose Authorization
 		// header carried a token: the server did not accept it (Django
@@ -1391,6 +1392,15 @@ func schemeToken(req *Request) bool {
 		}
 	}
 	return false
+}
+
+// authorizationToken reports an Authorization header carrying a value
+// under a scheme other than Basic ("Token …", Shippo's "ShippoToken …"):
+// Django REST framework's "credentials were not provided" to it means its
+// authenticators did not take the token.
+func authorizationToken(req *Request) bool {
+	scheme, value, ok := strings.Cut(trimSpace(headerValue(req.Header, "Authorization")), " ")
+	return ok && !equalFold(scheme, "Basic") && !placeholderToken(trimSpace(value))
 }
 
 // embeddedStatusRoot is what a resource server's status says when a body
