@@ -1921,6 +1921,48 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "a vendor key scheme whose key ends in a colon suffix is a keyed call", source: "https://developers.deepl.com/docs/getting-started/auth",
+		req:      Request{Method: "POST", Path: "/v2/translate", Header: hdr("Authorization", "DeepL-Auth-Key 00000000-0000-0000-0000-PLACEHOLDER01:fx"), Body: []byte("text=Hello&target_lang=DE")},
+		resp:     jsonResp("200", `{"translations":[{"detected_source_language":"EN","text":"Hallo"}]}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "an X-…-Key header of the vendor's naming is a key", source: "https://docs.flagsmith.com/clients/rest",
+		req:      Request{Method: "GET", Path: "/api/v1/flags/", Header: hdr("X-Environment-Key", "PLACEHOLDER0000envkey01")},
+		resp:     jsonResp("403", `{"detail":"Invalid or missing Environment Key"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "an idempotency key is not a credential", source: "https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/",
+		req:      Request{Method: "POST", Path: "/v1/charges", Header: hdr("X-Idempotency-Key", "PLACEHOLDER-0000000000000001"), Body: []byte(`{"amount":1}`)},
+		resp:     jsonResp("200", `{"id":"ch_1"}`),
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a nonzero code beside a text is the text's error", source: "https://docs.splunk.com/Documentation/Splunk/latest/Data/TroubleshootHTTPEventCollector",
+		req:      Request{Method: "POST", Path: "/services/collector/event", Header: hdr("Authorization", "Splunk PLACEHOLDER-hec-token-0000-000000000001"), Body: []byte(`{"event":"x"}`)},
+		resp:     jsonResp("403", `{"text":"Invalid token","code":4}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "a success's text beside code 0 is no error", source: "https://docs.splunk.com/Documentation/Splunk/latest/Data/TroubleshootHTTPEventCollector",
+		req:      Request{Method: "POST", Path: "/services/collector/event", Header: hdr("Authorization", "Splunk PLACEHOLDER-hec-token-0000-000000000001"), Body: []byte(`{"event":"x"}`)},
+		resp:     jsonResp("200", `{"text":"Success","code":0}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a message that names itself a request error is not about the token", source: "https://docs.cohere.com/reference/errors",
+		req:      Request{Method: "POST", Path: "/v1/chat", Header: hdr("Authorization", "Bearer PLACEHOLDER-key-0000000015"), Body: []byte(`{"message":""}`)},
+		resp:     jsonResp("400", `{"message":"invalid request: message must be at least 1 token long or tool results must be specified."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a key without the ACL for the call is a permission", source: "https://www.algolia.com/doc/guides/security/api-keys/",
+		req:      Request{Method: "POST", Path: "/1/indexes/products/batch", Header: hdr("X-Algolia-Application-Id", "APP", "X-Algolia-API-Key", "PLACEHOLDERsearchonly000000002")},
+		resp:     jsonResp("403", `{"message":"Method not allowed with this API key","status":403}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -340,7 +340,13 @@ func keyHeaderName(name string) bool {
 		len(name) > 9 && hasSuffixFold(name, "-consumer") {
 		return true
 	}
-	return len(name) > 4 && equalFold(name[len(name)-4:], "-api")
+	if len(name) > 4 && equalFold(name[len(name)-4:], "-api") {
+		return true
+	}
+	// A key of the vendor's naming (Flagsmith's X-Environment-Key,
+	// X-App-Key); not a request's idempotency or WebSocket key.
+	return len(name) > 6 && hasPrefixFold(name, "x-") && hasSuffixFold(name, "-key") && !containsFold(name, "idempotency") &&
+		!containsFold(name, "cache") && !containsFold(name, "encryption")
 }
 
 // commonHeader matches, in Go's canonical form, request headers that
@@ -476,8 +482,11 @@ func vendorScheme(authz string) bool {
 // ApiKey, X-Key) before one key-shaped value.
 func apiKeyScheme(authz string) bool {
 	scheme, value, ok := strings.Cut(trimSpace(authz), " ")
-	return ok && len(scheme) <= 24 && containsFold(scheme, "key") && !containsFold(scheme, "hmac") &&
-		tokenLike(trimSpace(value))
+	value = trimSpace(value)
+	if i := strings.LastIndexByte(value, ':'); i > 0 && i >= len(value)-4 {
+		value = value[:i] // DeepL's keys end in ":fx"
+	}
+	return ok && len(scheme) <= 24 && containsFold(scheme, "key") && !containsFold(scheme, "hmac") && tokenLike(value)
 }
 
 // rawToken is an Authorization value with no scheme: one long word.

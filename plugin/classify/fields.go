@@ -148,6 +148,7 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 	obj := newJSONObject(body)
 	var code value
 	dataFilled, errorsListed := false, false
+	var text value
 	for {
 		key, val, kind, ok := obj.next()
 		if !ok {
@@ -158,12 +159,17 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 			code = value{raw: val, kind: kind}
 		case "data", "result":
 			dataFilled = kind != kindNull
+		case "text":
+			text = value{raw: val, kind: kind} // Splunk HEC's {"text":"Invalid token","code":4}
 		case "errors":
 			errorsListed = kind == kindArray && len(trimSpace(string(val))) > 2
 		}
 		f.set(key, value{raw: val, kind: kind})
 	}
 	f.requestFailed = errorsListed && !dataFilled
+	if text.kind == kindString && !f.message.present() && failureCode(code) && !dataFilled {
+		f.message = text // a nonzero code beside a text is its message
+	}
 	if failureCode(code) && !dataFilled && f.message.present() && !f.accessToken.present() {
 		// {"code":2031,"msg":"need two step validate","data":null}
 		// (Roborock, many vendor APIs): a nonzero code beside a message and

@@ -260,7 +260,10 @@ var Phrases = []Phrase{
 	{"not_permitted_here", InsufficientScope,
 		[][]string{{"not permitted to access", "not permitted to perform", "not authorized to use this", "not authorized to perform",
 			"unauthorized to perform", "not authorized for this endpoint", "not allowed to perform", "not permitted to use this",
-			"forbidden to perform", "forbidden from performing"}},
+			"forbidden to perform", "forbidden from performing",
+			// Algolia's "Method not allowed with this API key": a key
+			// without the ACL the call needs.
+			"not allowed with this api key", "not allowed with this key", "not allowed for this api key", "not allowed for this key"}},
 		EndpointResource, false, "linode, bitbucket, monday.com", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
 		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have",
@@ -311,6 +314,12 @@ var Phrases = []Phrase{
 	{"upstream_token_fetch", UpstreamAuthFailed,
 		[][]string{{"cannot fetch token", "could not fetch token", "failed to fetch token", "unable to fetch token"}},
 		EndpointResource, false, "ory oathkeeper, golang.org/x/oauth2", "https://github.com/golang/oauth2/blob/master/internal/token.go"},
+	// A message that names itself a request error before saying more
+	// (Cohere's "invalid request: message must be at least 1 token
+	// long"): the words after it are about the request, not the token.
+	{"request_named", InvalidRequest,
+		[][]string{{"invalid request:", "invalid request -", "bad request:", "malformed request:"}},
+		EndpointResource, false, "cohere", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// Resource servers: no token, or a token that is not accepted.
 	{"token_absent", MissingToken,
 		[][]string{{"authorization header is missing", "missing authorization", "authentication header missing",
