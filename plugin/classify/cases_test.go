@@ -1963,6 +1963,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
 	},
 	{
+		name: "an error envelope's numeric code in a 200 is its status", source: "https://twelvedata.com/docs#errors",
+		req:      Request{Method: "GET", Path: "/quote", RawQuery: "symbol=MSFT&apikey=PLACEHOLDER-key-0000000016"},
+		resp:     jsonResp("200", `{"code":429,"message":"You have run out of API credits for the current minute.","status":"error"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{RateLimited, ErrorInSuccessStatus},
+	},
+	{
+		name: "Etherscan's NOTOK envelope says why in its result", source: "https://docs.etherscan.io/resources/common-error-messages",
+		req:      Request{Method: "GET", Path: "/v2/api", RawQuery: "chainid=1&module=account&action=balance&apikey=PLACEHOLDER-key-0000000017"},
+		resp:     jsonResp("200", `{"status":"0","message":"NOTOK","result":"Invalid API Key (#err2)|8"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "an Etherscan-style success is no error", source: "https://docs.etherscan.io/",
+		req:      Request{Method: "GET", Path: "/v2/api", RawQuery: "chainid=1&module=account&action=balance&apikey=PLACEHOLDER-key-0000000018"},
+		resp:     jsonResp("200", `{"status":"1","message":"OK","result":"40891626854930000000999"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

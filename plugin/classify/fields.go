@@ -148,7 +148,7 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 	obj := newJSONObject(body)
 	var code value
 	dataFilled, errorsListed := false, false
-	var text value
+	var text, result value
 	for {
 		key, val, kind, ok := obj.next()
 		if !ok {
@@ -159,6 +159,9 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 			code = value{raw: val, kind: kind}
 		case "data", "result":
 			dataFilled = kind != kindNull
+			if kind == kindString && string(key) == "result" {
+				result = value{raw: val, kind: kind}
+			}
 		case "text":
 			text = value{raw: val, kind: kind} // Splunk HEC's {"text":"Invalid token","code":4}
 		case "errors":
@@ -169,6 +172,19 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 	f.requestFailed = errorsListed && !dataFilled
 	if text.kind == kindString && !f.message.present() && failureCode(code) && !dataFilled {
 		f.message = text // a nonzero code beside a text is its message
+	}
+	if result.kind == kindString && f.message.kind == kindString && equalFoldBytes(f.message.raw, "NOTOK") && !f.vendor.msg.present() {
+		// Etherscan's API and its clones: {"status":"0","message":"NOTOK",
+		// "result":"Invalid API Key"}, sent with 200; the result says why.
+		f.vendor.errorish = true
+		f.vendor.msg = result
+	}
+	if (f.okFalse || f.vendor.errorish) && code.kind == kindNumber && f.vendor.httpStatus == 0 {
+		// {"code":401,"message":…,"status":"error"} in a 200: the code is
+		// the HTTP status the answer should have had.
+		if n := firstNumber(code.raw); n >= 400 && n < 600 {
+			f.vendor.httpStatus = n
+		}
 	}
 	if failureCode(code) && !dataFilled && f.message.present() && !f.accessToken.present() {
 		// {"code":2031,"msg":"need two step validate","data":null}
@@ -204,6 +220,9 @@ func (f *oauthFields) set(key []byte, v value) {
 		// an error envelope, like Slack's "ok":false.
 		f.okFalse = true
 	}
+	if string(key) == "Error Message" && v.kind == kindString {
+		f.vendor.errorish = true
+	}
 	switch string(key) {
 	case "error":
 		f.err = v
@@ -231,7 +250,8 @@ func (f *oauthFields) set(key []byte, v value) {
 		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description",
 		// Kotak's {"stCode":…,"errMsg":…}, Digi-Key's ErrorMessage, TMDB's status_message.
 		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage", "messageDescription",
-		"moreInformation": // IBM API Connect's {"httpCode","httpMessage","moreInformation"}
+		"moreInformation", // IBM API Connect's {"httpCode","httpMessage","moreInformation"}
+		"Error Message": // Alpha Vantage's 200 {"Error Message":"Invalid API call. …"}
 		if !f.message.present() || f.message.kind != kindString {
 			f.message = v
 		}
