@@ -1981,6 +1981,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a 402 to a keyed call is its quota spent", source: "https://openrouter.ai/docs/api-reference/errors",
+		req:      Request{Method: "POST", Path: "/api/v1/chat/completions", Header: hdr("Authorization", "Bearer PLACEHOLDER-key-0000000019")},
+		resp:     jsonResp("402", `{"error":{"message":"Insufficient credits. Add more using https://openrouter.ai/settings/credits","code":402}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{RateLimited},
+	},
+	{
+		name: "a 402 status inside a 200 envelope is the quota spent", source: "https://developer.musixmatch.com/documentation/status-codes",
+		req:      Request{Method: "GET", Path: "/ws/1.1/track.get", RawQuery: "track_id=1&apikey=PLACEHOLDER-key-0000000020"},
+		resp:     jsonResp("200", `{"message":{"header":{"status_code":402,"execute_time":0.001},"body":""}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{RateLimited, ErrorInSuccessStatus},
+	},
+	{
+		name: "an API needing a separate subscription is access_denied", source: "https://openweathermap.org/faq#error401",
+		req:      Request{Method: "GET", Path: "/data/3.0/onecall", RawQuery: "lat=1&lon=2&api_key=PLACEHOLDER-key-0000000021"},
+		resp:     jsonResp("401", `{"cod":401,"message":"Please note that using One Call 3.0 requires a separate subscription to the One Call by Call plan."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -755,7 +755,9 @@ const authorizePagePeek = 16 << 10
 // of the resource server are not OAuth's business and get no cause.
 func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	status := resp.Status
-	if status == 429 {
+	if status == 429 || status == 402 && sentCredentials(req, status) {
+		// 402 Payment Required to a keyed call: its credits or quota are
+		// spent (OpenRouter's, Musixmatch's), a limit like 429's.
 		r.add(RateLimited)
 		r.Why.rule("status", "status", "")
 		return
@@ -1411,7 +1413,7 @@ func embeddedStatusRoot(status int, sent bool) Code {
 		return resourceRoot(InvalidToken, sent)
 	case status == 403 && sent:
 		return InsufficientScope
-	case status == 429:
+	case status == 429 || status == 402 && sent:
 		return RateLimited
 	case status == 400:
 		return InvalidRequest

@@ -306,7 +306,7 @@ var Phrases = []Phrase{
 			// The account's plan does not include the API (Hashnode's "does
 			// not have an active Pro plan"): the owner's standing.
 			"pro plan", "paid plan", "upgrade your plan", "your current plan", "your plan does not", "plan does not include",
-			"not available on your plan", "not included in your plan", "requires a paid", "subscription required", "requires a subscription"}},
+			"not available on your plan", "not included in your plan", "requires a paid", "subscription required", "requires a subscription", "requires a separate subscription"}},
 		EndpointResource, false, "google classroom, wordpress.com, globe labs", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	// A gateway in front of the API could not get its own upstream token:
 	// golang.org/x/oauth2's "oauth2: cannot fetch token: …" (Ory
