@@ -1999,6 +1999,13 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, MissingWWWAuthenticate},
 	},
 	{
+		name: "an STS call behind a gateway's listen path is still STS", source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html",
+		req: formPost("/sts/", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr&RoleSessionName=s&WebIdentityToken=PLACEHOLDER-jwt"),
+		resp: Response{Status: 400, Header: hdr("Content-Type", "text/xml"),
+			Body: []byte(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Incorrect token audience</Message></Error></ErrorResponse>`)},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NotJSON},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

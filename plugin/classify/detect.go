@@ -1259,8 +1259,8 @@ func cognitoAuthCall(req *Request) bool {
 // credentials (AWS STS, MinIO STS).
 // Source: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
 func stsFederationCall(req *Request) bool {
-	if req.Path != "/" && req.Path != "" {
-		return false // STS and MinIO's STS answer at the root
+	if req.Path != "" && req.Path[len(req.Path)-1] != '/' {
+		return false // STS and MinIO's STS answer at the root (behind a gateway, its listen path's)
 	}
 	action, ok := formValue(req.Body, "Action")
 	if !ok {
