@@ -47,8 +47,9 @@ type oauthFields struct {
 	vendor vendorFields
 	// okFalse: a Slack-style {"ok":false,…} envelope.
 	okFalse bool
-	// requestFailed: GraphQL's {"errors":[…]} with no data (GraphQL spec
-	// §7.1.2: data is absent or null when the request failed as a whole).
+	// requestFailed: GraphQL's {"errors":[…]} with no data (the GraphQL
+	// spec's Response section: data is absent when the request failed
+	// before execution, null when execution failed at its root).
 	requestFailed bool
 
 	// RFC 6749 §5.1 success response.
@@ -165,7 +166,10 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 		case "text":
 			text = value{raw: val, kind: kind} // Splunk HEC's {"text":"Invalid token","code":4}
 		case "errors":
-			errorsListed = kind == kindArray && len(trimSpace(string(val))) > 2
+			if kind == kindArray {
+				i := skipSpace(val, 1)
+				errorsListed = i < len(val) && val[i] != ']' // not "[]"
+			}
 		}
 		f.set(key, value{raw: val, kind: kind})
 	}
