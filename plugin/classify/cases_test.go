@@ -2006,6 +2006,12 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NotJSON},
 	},
 	{
+		name: "a 405 to a keyed call is the method refused", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
+		req:      Request{Method: "GET", Path: "/api/v1/workspaces/1/time-entries", Header: hdr("X-Api-Key", "PLACEHOLDER-key-0000000022")},
+		resp:     jsonResp("405", `{"message":"Request method 'GET' not supported","code":3000}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

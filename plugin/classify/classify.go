@@ -802,10 +802,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
-	if (status == 404 || status == 405) && routeMissing(body.b) {
+	if status == 405 || status == 404 && routeMissing(body.b) {
 		// A gateway's or framework's "no route" (3scale's "No Mapping Rule
-		// matched", Kong's "no Route matched"): the call reached the wrong
-		// place, which is the gateway's upstream or listen path.
+		// matched", Kong's "no Route matched"), or a 405, the method refused
+		// whatever its words (RFC 9110 §15.5.6): the call reached the wrong
+		// place, which is the gateway's upstream or listen path, or the
+		// client's method.
 		r.add(UnexpectedStatus)
 		r.Why.rule("route_missing", "body", "")
 		return
