@@ -2012,6 +2012,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
 	},
 	{
+		name: "a Basic challenge with a framework's page at the token endpoint is the client's, behind any proxy", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/v2/token_endpoint", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6d3Jvbmc=", "Content-Type", "application/x-www-form-urlencoded"), Body: []byte("grant_type=authorization_code&code=PLACEHOLDER&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb")},
+		resp:     Response{Status: 401, Header: hdr("Server", "nginx", "Content-Type", "text/html; charset=utf-8", "WWW-Authenticate", `Basic realm="Application"`), Body: []byte("HTTP Basic: Access denied.\n")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, HTMLErrorPage},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

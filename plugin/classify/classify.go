@@ -436,6 +436,20 @@ func emptyDevicePoll(r *Result, f *oauthFields, status int) Code {
 func classifyPage(r *Result, page []byte, resp *Response, format int) {
 	status := resp.Status
 	edge := edgeOf(resp.Header, page)
+	if status == 401 && (r.Endpoint == EndpointToken || r.Endpoint == EndpointRevoke || r.Endpoint == EndpointIntrospect) && basicChallenge(resp.Header["Www-Authenticate"]) && !edge.byPage && !edge.challenge {
+		// RFC 6749 §5.2: a client that authenticated with HTTP Basic and
+		// failed gets 401 with a Basic challenge, here with a framework's
+		// page ("HTTP Basic: Access denied.") in place of JSON, whatever
+		// proxy's Server header came with it.
+		r.add(InvalidClient)
+		r.Why.rule("basic_challenge_401", "WWW-Authenticate", "")
+		if format == formatHTML {
+			r.add(HTMLErrorPage)
+		} else {
+			r.add(NotJSON)
+		}
+		return
+	}
 	var phrase *Phrase
 	var literal string
 	if c, ok := xmlErrorCode(page); ok && status >= 400 && status < 500 && !containsFold(page[:min(len(page), 1024)], "<html") {
@@ -1058,6 +1072,16 @@ var pageErrorCodes = [...]string{
 	"redirect_uri_mismatch", "invalid_redirect_uri", "invalid_client", "unauthorized_client", "invalid_scope", "access_denied",
 	"unsupported_response_type", "invalid_grant", "interaction_required", "login_required", "consent_required",
 	"invalid_request", "server_error", "temporarily_unavailable",
+}
+
+// basicChallenge reports a WWW-Authenticate that offers HTTP Basic.
+func basicChallenge(values []string) bool {
+	for _, v := range values {
+		if hasPrefixFold(trimSpace(v), "basic") {
+			return true
+		}
+	}
+	return false
 }
 
 // attributeError finds a page's error="code", error_description="words"
