@@ -2018,6 +2018,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, HTMLErrorPage},
 	},
 	{
+		name: "an X-Auth- header is a credential, so its 401 is the credential refused", source: "https://devdocs.veriff.com/docs/credentials-and-authorization-codes-table.md",
+		req:      Request{Method: "GET", Path: "/v1/sessions/1/decision", Header: hdr("X-Auth-Client", "PLACEHOLDER-0000-4000-8000-00000000a001", "X-Hmac-Signature", "PLACEHOLDER00000000000000000000000002")},
+		resp:     jsonResp("401", `{"status":"fail","code":1818,"message":"Signature does not match the HMAC-SHA256 of query ID and integration API secret."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "yes.com's account_selection_requested is interaction_required", source: "https://yes.com/docs/rp-devguide/1.2/IDENTITY/index.html#_authentication_response",
+		req: Request{Method: "GET", Path: "/services/authz/10000001", RawQuery: "client_id=sandbox.yes.com%3Aapp&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb"},
+		resp: Response{Status: 302, Header: hdr("Location", "http://localhost:3000/cb?error=account_selection_requested&error_description=User_requested_to_select_another_account")},
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{InteractionRequired},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -343,6 +343,12 @@ func keyHeaderName(name string) bool {
 	if len(name) > 4 && equalFold(name[len(name)-4:], "-api") {
 		return true
 	}
+	// X-Auth-Client, X-Auth-Key (Veriff's, Cloudflare's): credentials. A
+	// signature header beside them (TrueLayer's Tl-Signature) signs the
+	// body and is no credential of its own.
+	if len(name) > 7 && hasPrefixFold(name, "x-auth-") {
+		return true
+	}
 	// A key of the vendor's naming (Flagsmith's X-Environment-Key,
 	// X-App-Key); not a request's idempotency or WebSocket key.
 	return len(name) > 6 && hasPrefixFold(name, "x-") && hasSuffixFold(name, "-key") && !containsFold(name, "idempotency") &&

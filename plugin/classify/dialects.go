@@ -108,6 +108,10 @@ var VendorCodes = []vendorCode{
 	{"invalid_state", InvalidRequest, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
 	{"misconfiguration", ServerError, "fosite", "https://github.com/ory/fosite/blob/master/errors.go"},
 
+	// yes.com's authorization response when the user asks to pick another
+	// account (its own code, like OpenID Connect's account_selection_required).
+	{"account_selection_requested", InteractionRequired, "yes.com", "https://yes.com/docs/rp-devguide/1.2/IDENTITY/index.html#_authentication_response"},
+
 	// Apollo Server's extensions.code in a GraphQL errors[] entry
 	// (UNAUTHENTICATED is Google's too, above; FORBIDDEN a status word).
 	{"BAD_USER_INPUT", InvalidRequest, "apollo", "https://www.apollographql.com/docs/apollo-server/data/errors#built-in-error-codes"},
