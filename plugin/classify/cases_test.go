@@ -2025,8 +2025,8 @@ var exchanges = []exchange{
 	},
 	{
 		name: "yes.com's account_selection_requested is interaction_required", source: "https://yes.com/docs/rp-devguide/1.2/IDENTITY/index.html#_authentication_response",
-		req: Request{Method: "GET", Path: "/services/authz/10000001", RawQuery: "client_id=sandbox.yes.com%3Aapp&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb"},
-		resp: Response{Status: 302, Header: hdr("Location", "http://localhost:3000/cb?error=account_selection_requested&error_description=User_requested_to_select_another_account")},
+		req:      Request{Method: "GET", Path: "/services/authz/10000001", RawQuery: "client_id=sandbox.yes.com%3Aapp&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb"},
+		resp:     Response{Status: 302, Header: hdr("Location", "http://localhost:3000/cb?error=account_selection_requested&error_description=User_requested_to_select_another_account")},
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{InteractionRequired},
 	},
 	{
