@@ -441,13 +441,8 @@ func classifyPage(r *Result, page []byte, resp *Response, format int) {
 		// failed gets 401 with a Basic challenge, here with a framework's
 		// page ("HTTP Basic: Access denied.") in place of JSON, whatever
 		// proxy's Server header came with it.
-		r.add(InvalidClient)
 		r.Why.rule("basic_challenge_401", "WWW-Authenticate", "")
-		if format == formatHTML {
-			r.add(HTMLErrorPage)
-		} else {
-			r.add(NotJSON)
-		}
+		addWithPage(r, InvalidClient, format)
 		return
 	}
 	var phrase *Phrase
@@ -461,13 +456,8 @@ func classifyPage(r *Result, page []byte, resp *Response, format int) {
 	}
 	if c, ok := oauthProblem(page); ok && status >= 400 && status < 500 {
 		// An OAuth 1.0a server's page carrying oauth_problem=…: a code.
-		r.add(r.adjust(c, status))
 		r.Why.rule("oauth_problem", "page", "")
-		if format == formatHTML {
-			r.add(HTMLErrorPage)
-		} else {
-			r.add(NotJSON)
-		}
+		addWithPage(r, r.adjust(c, status), format)
 		return
 	}
 	if status >= 400 && status < 500 && status != 429 && !edge.byPage {
@@ -1072,6 +1062,16 @@ var pageErrorCodes = [...]string{
 	"redirect_uri_mismatch", "invalid_redirect_uri", "invalid_client", "unauthorized_client", "invalid_scope", "access_denied",
 	"unsupported_response_type", "invalid_grant", "interaction_required", "login_required", "consent_required",
 	"invalid_request", "server_error", "temporarily_unavailable",
+}
+
+// addWithPage adds root and then what the page's format costs the client.
+func addWithPage(r *Result, root Code, format int) {
+	r.add(root)
+	if format == formatHTML {
+		r.add(HTMLErrorPage)
+	} else {
+		r.add(NotJSON)
+	}
 }
 
 // basicChallenge reports a WWW-Authenticate that offers HTTP Basic.
