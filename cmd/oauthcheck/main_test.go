@@ -219,11 +219,21 @@ func TestExplainStdin(t *testing.T) {
 
 func TestExplainEndpointFlag(t *testing.T) {
 	nginx := fixture("infra/nginx_502.resp")
+	dir := t.TempDir()
+	notFound := filepath.Join(dir, "404.resp")
+	if err := os.WriteFile(notFound, []byte("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<html>not found</html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
-	// Without a request nothing marks a 502 as OAuth.
-	got := runCLI(t, "", "explain", "--json", nginx)
+	// Without a request nothing marks a 404 as OAuth.
+	got := runCLI(t, "", "explain", "--json", notFound)
 	if res := decodeStrict(t, got.stdout); res.Endpoint != classify.EndpointNone || got.code != exitOK || len(res.Causes) != 0 {
 		t.Errorf("no request: got endpoint %s causes %v exit %d, want none, no causes, %d", res.Endpoint, codesOf(res), got.code, exitOK)
+	}
+	// A 502 is a server failure on its status alone.
+	got = runCLI(t, "", "explain", "--json", nginx)
+	if res := decodeStrict(t, got.stdout); res.Endpoint != classify.EndpointResource || len(res.Causes) == 0 || res.Causes[0].Code != classify.ServerError {
+		t.Errorf("no request, 502: got endpoint %s causes %v, want resource [server_error …]", res.Endpoint, codesOf(res))
 	}
 
 	// --endpoint without a request classifies as that kind.
@@ -234,12 +244,11 @@ func TestExplainEndpointFlag(t *testing.T) {
 	}
 
 	// --endpoint with a request routes the request's path, overriding detection.
-	dir := t.TempDir()
 	reqFile := filepath.Join(dir, "plain.req")
 	if err := os.WriteFile(reqFile, []byte("GET /custom/oauth HTTP/1.1\r\nHost: idp.example\r\n\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got = runCLI(t, "", "explain", "--json", "--request", reqFile, nginx)
+	got = runCLI(t, "", "explain", "--json", "--request", reqFile, notFound)
 	if res := decodeStrict(t, got.stdout); res.Endpoint != classify.EndpointNone {
 		t.Errorf("plain GET: got endpoint %s, want none", res.Endpoint)
 	}

@@ -1030,7 +1030,7 @@ func classifyResourceFailure(r *Result, f *oauthFields, resp *Response) {
 		case known && (c == ServerError || c == TemporarilyUnavailable):
 			r.add(transient(r, c, resp))
 			return
-		case known && tokenOrScope(c):
+		case known && tokenOrScope(c) && !(r.Why.byStatus && resp.Status >= 500):
 			r.add(c)
 			return
 		}

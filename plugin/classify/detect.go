@@ -47,7 +47,8 @@ func DetectExchange(req *Request, status int, respHeader http.Header, opts *Opti
 
 // NeedsBody reports whether an exchange that DetectExchange could not place
 // may show itself as OAuth in its response body: an OAuth error with a
-// client-error status. Other undetected traffic is never read.
+// client-error status. Other undetected traffic is never read (a 429 or
+// 5xx is placed at a resource by its status before this is asked).
 func NeedsBody(status int) bool {
 	return status == 400 || status == 403 || status == 422
 }
@@ -744,6 +745,17 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	}
 	if status == http.StatusUnauthorized && !why.exchange {
 		why.evidence("status", "401")
+		return EndpointResource
+	}
+	// A throttle or a server failure says what went wrong on its own, with
+	// or without a credential in sight: the API is a resource server.
+	if !why.exchange && (status == http.StatusTooManyRequests || status >= 500 && status < 600) {
+		why.byStatus = true
+		if status == http.StatusTooManyRequests {
+			why.evidence("status", "429")
+		} else {
+			why.evidence("status", "5xx")
+		}
 		return EndpointResource
 	}
 	why.tokenCarried = !why.exchange && carriesTokenLike(req)

@@ -74,7 +74,8 @@ func TestDetectPatterns(t *testing.T) {
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
 // The body decides when the request and headers say nothing, and only
-// for client-error statuses: other undetected traffic is never read.
+// for client-error statuses; a 429 or 5xx is a resource server's failure
+// on its status alone. Other undetected traffic is never read.
 func TestDetectFromResponseBody(t *testing.T) {
 	req := Request{Method: "POST", Path: "/api/v2/session", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"user":"x"}`)}
 	for _, tc := range []struct {
@@ -86,11 +87,14 @@ func TestDetectFromResponseBody(t *testing.T) {
 		{400, `{"error":"invalid_grant","error_description":"The refresh token has expired"}`, EndpointToken, InvalidGrant},
 		{403, `{"error":"insufficient_scope"}`, EndpointResource, InsufficientScope},
 		{400, `{"error":"validation_failed","fields":["name"]}`, EndpointNone, OK},
-		{500, `{"error":"invalid_grant"}`, EndpointNone, OK},
+		{404, `{"error":"invalid_grant"}`, EndpointNone, OK},
+		// A server failure needs no OAuth signal to be one.
+		{500, `{"error":"invalid_grant"}`, EndpointResource, ServerError},
+		{429, `{"message":"slow down"}`, EndpointResource, RateLimited},
 	} {
 		resp := Response{Status: tc.status, Header: hdr("Content-Type", "application/json"), Body: []byte(tc.body)}
-		if want := NeedsBody(tc.status); BodyWanted(DetectExchange(&req, tc.status, resp.Header, nil), tc.status, resp.Header, nil) > 0 != want {
-			t.Errorf("status %d: BodyWanted disagrees with NeedsBody (%v)", tc.status, want)
+		if want := NeedsBody(tc.status) || tc.want == EndpointResource; BodyWanted(DetectExchange(&req, tc.status, resp.Header, nil), tc.status, resp.Header, nil) > 0 != want {
+			t.Errorf("status %d: BodyWanted: got %v, want %v", tc.status, !want, want)
 		}
 		got := Classify(&req, &resp, nil)
 		if got.Endpoint != tc.want || got.Root() != tc.root {

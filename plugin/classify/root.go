@@ -100,6 +100,9 @@ type Why struct {
 	// tokenCarried: an error to a call whose query or body holds a value
 	// shaped like a token under a vendor's name (Misskey's JSON "i").
 	tokenCarried bool
+	// byStatus: only the status (429, 5xx) placed the call at a resource;
+	// its body is the server's word about itself, not about a credential.
+	byStatus bool
 }
 
 func (w *Why) evidence(kind, value string) {
