@@ -143,7 +143,8 @@ func classifyJSONEndpoint(r *Result, req *Request, resp *Response, opts *Options
 	f := parseFields(body.b, mt, body.truncated)
 	success := resp.Status >= 200 && resp.Status < 300
 
-	if f.hasError() || (f.vendor.errorish || f.okFalse) && !f.accessToken.present() {
+	if f.hasError() || (f.vendor.errorish || f.okFalse) && !f.accessToken.present() ||
+		success && !f.accessToken.present() && !f.altToken.present() && refusalCode(&f) {
 		classifyError(r, &f, mt, resp)
 		return
 	}

@@ -310,8 +310,12 @@ func sentCredentials(req *Request, status int) bool {
 		return true // ?key=, ?wstoken=
 	}
 	if a := trimSpace(headerValue(req.Header, "Authorization")); a != "" {
-		_, value, _ := strings.Cut(a, " ")
-		return !placeholderToken(trimSpace(value)) // Heroku's Basic API token; "Bearer null" is nothing
+		scheme, value, _ := strings.Cut(a, " ")
+		value = trimSpace(value)
+		if equalFold(scheme, "basic") && (value == "Og==" || value == "Og") {
+			return false // Basic of ":": an empty key and secret (Midtrans' unset server key)
+		}
+		return !placeholderToken(value) // Heroku's Basic API token; "Bearer null" is nothing
 	}
 	for name := range req.Header {
 		if keyHeaderName(name) {
@@ -351,9 +355,17 @@ func keyHeaderName(name string) bool {
 		return true
 	}
 	// A key of the vendor's naming (Flagsmith's X-Environment-Key,
-	// X-App-Key); not a request's idempotency or WebSocket key.
-	return len(name) > 6 && hasPrefixFold(name, "x-") && hasSuffixFold(name, "-key") && !containsFold(name, "idempotency") &&
-		!containsFold(name, "cache") && !containsFold(name, "encryption")
+	// X-App-Key, Cielo's MerchantKey); not a request's idempotency,
+	// WebSocket, cache or message-routing key.
+	if len(name) < 6 || !hasSuffixFold(name, "key") {
+		return false
+	}
+	for _, w := range [...]string{"idempotency", "cache", "encryption", "websocket", "partition", "routing", "dedup", "sort", "public", "lookup", "hash", "correlation", "trace"} {
+		if containsFold(name, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // commonHeader matches, in Go's canonical form, request headers that
@@ -809,7 +821,12 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present()):
 		why.evidence("response field", "error")
 		return EndpointToken
-	case why.exchange && status < 300 && (f.vendor.errorish || f.okFalse) && !f.accessToken.present() && !f.altToken.present():
+	case why.tokenPath && status < 300 && f.altAccess && f.altToken.nonEmptyString():
+		// An access token under a camel-case name at a token path
+		// (Aurinko's {"accessToken":…}): a token call no OAuth client reads.
+		why.evidence("response field", "accessToken")
+		return EndpointToken
+	case why.exchange && status < 300 && (f.vendor.errorish || f.okFalse || refusalCode(f)) && !f.accessToken.present() && !f.altToken.present():
 		// A secret traded at a vendor path, refused in a 200 envelope
 		// (DingTalk's and WeChat's {"errcode":40089,…}).
 		why.evidence("response field", "error envelope")
@@ -870,6 +887,22 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 		return EndpointResource
 	}
 	return EndpointNone
+}
+
+// refusalCode reports a vendor code that names an OAuth refusal, as a
+// registered code or in its words (Prometeo's {"status":"wrong_credentials"},
+// {"status":"interaction_required"} in a 200).
+func refusalCode(f *oauthFields) bool {
+	if c, _ := f.vendor.root(); c != "" && c != statusWord {
+		return true
+	}
+	var buf [128]byte
+	for i := 0; i < f.vendor.n; i++ {
+		if words := codeWords(f.vendor.codes[i].raw, buf[:0]); words != nil && phraseMatch(words, EndpointToken) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // saysTokenRefused reports an error body whose message says the token
@@ -979,7 +1012,7 @@ func paramBit(name string) uint32 {
 // secretParamNames are non-OAuth names of secrets a client trades for a
 // token, compared without case, "_" or "-": Feishu's app_secret,
 // GoCardless's secret_key, Frontegg's secret, a password login.
-var secretParamNames = [...]string{"secret", "appsecret", "secretkey", "clientsecret", "apisecret", "consumersecret", "refreshtoken"}
+var secretParamNames = [...]string{"secret", "appsecret", "secretkey", "clientsecret", "apisecret", "consumersecret", "refreshtoken", "privatekey"}
 
 // keyParamSuffixes end the names of parameters that carry an API key or a
 // signing key id, compared without case, "_" or "-": HubSpot's hapikey,

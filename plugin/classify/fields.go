@@ -55,6 +55,7 @@ type oauthFields struct {
 	// RFC 6749 §5.1 success response.
 	accessToken  value
 	altToken     value // accessToken, token, tenant_access_token: not RFC 6749's name
+	altAccess    bool  // altToken is named an access token (accessToken, AccessToken)
 	tokenType    value
 	expiresIn    value
 	refreshToken value
@@ -292,6 +293,7 @@ func (f *oauthFields) set(key []byte, v value) {
 		// {"token":{"accessToken":…}} nests it.
 		if f.altToken.kind == kindNone {
 			f.altToken = v
+			f.altAccess = string(key) == "accessToken" || string(key) == "AccessToken"
 			if v.kind == kindObject {
 				f.altToken = nestedToken(v.raw)
 			}

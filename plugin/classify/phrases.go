@@ -24,7 +24,8 @@ type Phrase struct {
 
 var (
 	wordsRedirect = []string{"redirect_uri", "redirect uri", "redirect url", "redirect_url", "redirecturi",
-		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url"}
+		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url",
+		"returnurl", "return_url", "redirecturl"}
 	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
 		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same",
@@ -205,8 +206,9 @@ var Phrases = []Phrase{
 	// the client's (a password login's are the user's: chooseRoot).
 	{"credentials_bad", InvalidClient,
 		[][]string{{"invalid credentials", "invalid_credentials", "invalid credential", "incorrect credentials",
-			"credentials invalid", "credentials are invalid", "credentials incorrect", "credentials are incorrect", "credentials not valid"}},
-		EndpointToken, false, "deribit, ccxt", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+			"credentials invalid", "credentials are invalid", "credentials incorrect", "credentials are incorrect", "credentials not valid",
+			"wrong credentials"}},
+		EndpointToken, false, "deribit, ccxt, prometeo", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	// Authentication failed, in words that name no credential: at a token
 	// endpoint the client's, or for a password login the user's
 	// (chooseRoot: PocketBase's "Failed to authenticate.", Mindbody's
