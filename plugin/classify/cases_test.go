@@ -2090,6 +2090,36 @@ var exchanges = []exchange{
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch, NonstandardErrorShape},
 	},
 	{
+		name: "an anonymous 403 whose page asks for authentication is the token missing", source: "https://www.jenkins.io/doc/book/security/access-control/",
+		req:      Request{Method: "GET", Path: "/api/json", Header: hdr("Accept", "application/json")},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/html;charset=utf-8", "X-Jenkins", "2.440"), Body: []byte("<html><head><meta http-equiv='refresh' content='1;url=/login?from=%2Fapi%2Fjson'/></head><body>\n\nAuthentication required\n</body></html>")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "an anonymous 403 \"Permission denied\" is the token missing, not a scope", source: "https://developer.hashicorp.com/nomad/tutorials/access-control/access-control",
+		req:      Request{Method: "GET", Path: "/v1/acl/policies"},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/plain; charset=utf-8"), Body: []byte("Permission denied")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "behind a gateway that took the key, the upstream's 403 \"Permission denied\" is no missing token", source: "https://developer.hashicorp.com/nomad/tutorials/access-control/access-control",
+		req:      Request{Method: "GET", Path: "/v1/acl/policies", GatewayKeyed: true},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"message":"Permission denied"}`)},
+		endpoint: EndpointNone, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "an anonymous caller refused in XML is the token missing", source: "https://cloud.google.com/storage/docs/xml-api/reference-status",
+		req:      Request{Method: "GET", Path: "/bucket/object.mp4", Header: hdr("Range", "bytes=0-1023")},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "application/xml; charset=UTF-8"), Body: []byte("<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>Access denied.</Message><Details>Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object.</Details></Error>")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "an app id named as not provided is the credential missing", source: "https://docs.saltedge.com/account_information/v5/#errors-app_id_not_provided",
+		req:      Request{Method: "GET", Path: "/api/v5/customers", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("400", `{"error":{"class":"AppIdNotProvided","message":"'App-Id' was not provided in request headers."},"request":{}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -46,6 +46,15 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		body := decodeBody(resp, opts.maxBody())
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		r.Endpoint = detectFromBody(&f, body.b, resp.Status, resp.Header, &r.Why)
+		if r.Endpoint == EndpointNone && resp.Status == 403 && !req.GatewayKeyed && !r.Why.exchange &&
+			speaksOfCredentials(&f, body.b) && !sentCredentials(req, resp.Status) {
+			// Refused with no credential in sight, in words about one, and
+			// not by a gateway that took one: the API wanted a credential
+			// (Jenkins' "Authentication required", Flagsmith's "Invalid or
+			// missing Environment Key").
+			r.Why.evidence("response field", "credential words")
+			r.Endpoint = EndpointResource
+		}
 	}
 	if r.Endpoint == EndpointResource && resp.Status < 300 && !resp.Unread && placedByCredentials(&r.Why) &&
 		newRequestParams(req).has(pToken) {
@@ -116,6 +125,19 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 	}
 	r.finish(suppress)
+}
+
+// speaksOfCredentials reports an error body whose words are about a token
+// or key: missing, refused or short of a permission.
+func speaksOfCredentials(f *oauthFields, body []byte) bool {
+	var p *Phrase
+	switch f.format {
+	case formatJSON, formatJSONArray:
+		p = phraseFirst(f, EndpointResource)
+	case formatHTML, formatText:
+		p = phraseMatch(body[:min(len(body), authorizePagePeek)], EndpointResource)
+	}
+	return p != nil && (p.Cause == MissingToken || p.Cause == InvalidToken || p.Cause == InsufficientScope)
 }
 
 // classifyJSONEndpoint covers the endpoints that answer with JSON: token,
@@ -915,9 +937,11 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 	}
 	switch {
-	case status == 401 && root == InsufficientScope && !sent:
-		// No token at all, and a 401: what is missing is the token, not a
-		// scope (Appwrite's "User (role: guests) missing scope").
+	case (status == 401 || status == 403 && !req.GatewayKeyed && !vendorCarried && r.Why.From != "error") && root == InsufficientScope && !sent:
+		// No token at all: what is missing is the token, not a scope
+		// (Appwrite's "User (role: guests) missing scope", Nomad's
+		// anonymous "Permission denied"). Behind a gateway that took
+		// the key, the upstream's 403 is a permission.
 		root = MissingToken
 		r.Why.rule("scope_without_token", r.Why.From, r.Why.Term)
 	}
