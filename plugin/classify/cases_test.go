@@ -2120,6 +2120,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
 	},
 	{
+		name: "an API key named as missing a permission is short of a scope, not refused", source: "https://elevenlabs.io/docs/api-reference/authentication",
+		req:      Request{Method: "GET", Path: "/v1/user", Header: hdr("Xi-Api-Key", "PLACEHOLDER")},
+		resp:     jsonResp("401", `{"detail":{"type":"authentication_error","code":"unauthorized","message":"The API key you used is missing the permission user_read to execute this operation.","status":"missing_permissions"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -443,6 +443,9 @@ var phraseUnless = map[string][]string{
 	"token_absent":  {"invalid", "expired", "revoked", "malformed"},
 	"scope_lacking": {"parameter"}, // "Missing required parameter: scope" is a malformed request
 	"auth_required": {"invalid", "expired", "revoked", "malformed"},
+	// "The API key you used is missing the permission user_read": the key
+	// is known, and short of a permission.
+	"client_auth": {"permission", "capabilities"},
 }
 
 // phraseMatch is the first phrase row that matches text, for endpoint.
