@@ -2126,6 +2126,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
 	},
 	{
+		name: "Google's accessNotConfigured reason outranks the PERMISSION_DENIED status beside it", source: "https://cloud.google.com/apis/design/errors#error_info",
+		req:      Request{Method: "GET", Path: "/blogger/v3/blogs/1/posts", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("403", `{"error":{"code":403,"message":"Blogger API v3 has not been used in project 1 before or it is disabled.","errors":[{"message":"Blogger API v3 has not been used in project 1 before or it is disabled.","domain":"usageLimits","reason":"accessNotConfigured"}],"status":"PERMISSION_DENIED"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -126,6 +126,10 @@ var VendorCodes = []vendorCode{
 	{"ACCESS_TOKEN_TYPE_UNSUPPORTED", InvalidToken, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
 	{"CREDENTIALS_MISSING", MissingToken, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
 	{"insufficientPermissions", InsufficientScope, "google-apis", "https://developers.google.com/drive/api/guides/handle-errors"},
+	// The API is not switched on for the project: the owner's standing,
+	// whatever the token holds.
+	{"accessNotConfigured", AccessDenied, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
+	{"SERVICE_DISABLED", AccessDenied, "google-apis", "https://cloud.google.com/apis/design/errors#error_info"},
 	{"authError", InvalidToken, "google-apis", "https://developers.google.com/drive/api/guides/handle-errors"},
 	{"INVALID_ARGUMENT", InvalidRequest, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
 	{"RESOURCE_EXHAUSTED", RateLimited, "google-apis", "https://cloud.google.com/apis/design/errors#handling_errors"},
@@ -697,7 +701,7 @@ func (v *vendorFields) root() (Code, string) {
 	}
 	// Reasons and specific codes come before generic statuses: scan all
 	// codes and keep the first that is not a status word.
-	var word Code
+	var word, canonical Code
 	for i := v.n - 1; i >= 0; i-- {
 		c, ok := lookupVendor(v.codes[i].raw)
 		if !ok {
@@ -711,7 +715,19 @@ func (v *vendorFields) root() (Code, string) {
 			word = c
 			continue
 		}
+		if c == AccessDenied && (string(v.codes[i].raw) == "accessNotConfigured" || string(v.codes[i].raw) == "SERVICE_DISABLED") {
+			return c, "api_disabled" // the owner's standing: kept at a resource as the api_disabled phrase row is
+		}
+		if string(v.codes[i].raw) == "PERMISSION_DENIED" {
+			// Google's canonical status; a reason beside it
+			// (accessNotConfigured) says which denial.
+			canonical = c
+			continue
+		}
 		return c, "vendor_code"
+	}
+	if canonical != "" {
+		return canonical, "vendor_code"
 	}
 	return word, "status_word"
 }
