@@ -2132,6 +2132,42 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied},
 	},
 	{
+		name: "a key-shaped value in a vendor header of no telling name was a key sent", source: "https://docs.honeycomb.io/api/auth/",
+		req:      Request{Method: "GET", Path: "/1/auth", Header: hdr("X-Honeycomb-Team", "PLACEHOLDER-honeycomb-api-key-0001", "Accept", "application/json")},
+		resp:     jsonResp("401", `{"error":"unknown API key - check your credentials"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a trace id in a vendor header is no key sent", source: "https://www.w3.org/TR/trace-context/",
+		req:      Request{Method: "GET", Path: "/1/auth", Header: hdr("X-B3-Traceid", "463ac35c9f6413ad48485a3953bb6124", "Accept", "application/json")},
+		resp:     jsonResp("401", `{"error":"unknown API key - check your credentials"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a session cookie refused is the credential refused, not missing", source: "https://pve.proxmox.com/wiki/Proxmox_VE_API#Authentication",
+		req:      Request{Method: "GET", Path: "/api2/json/nodes/pmx01/status", Header: hdr("Cookie", "PVEAuthCookie=PVE:zabbix@pve:PLACEHOLDER-expired-ticket")},
+		resp:     Response{Status: 401, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a cookie of no session is no credential", source: "https://pve.proxmox.com/wiki/Proxmox_VE_API#Authentication",
+		req:      Request{Method: "GET", Path: "/api2/json/nodes/pmx01/status", Header: hdr("Cookie", "theme=dark-contrast; lang=en")},
+		resp:     Response{Status: 401, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a session-id header is a credential", source: "https://developer.broadcom.com/xapis/vsphere-automation-api/latest/cis/api/session/post/",
+		req:      Request{Method: "GET", Path: "/api/vcenter/vm", Header: hdr("Vmware-Api-Session-Id", "PLACEHOLDER-expired-session-id")},
+		resp:     jsonResp("401", `{"error_type":"UNAUTHENTICATED","messages":[{"args":[],"default_message":"Authentication required.","id":"com.vmware.vapi.endpoint.method.authentication.required"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "an ?appid= key refused is the key refused", source: "https://openweathermap.org/faq#error401",
+		req:      Request{Method: "GET", Path: "/data/2.5/weather", RawQuery: "q=London,uk&appid=PLACEHOLDER0000000000000000000001"},
+		resp:     jsonResp("401", `{"cod":401, "message": "Invalid API key. Please see https://openweathermap.org/faq#error401 for more info."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -1377,6 +1377,14 @@ func jsonScalar(b []byte) bool {
 // under a vendor's own name (Misskey's JSON "i"): an opaque string of 16
 // or more token characters, not a URL or words.
 func carriesTokenLike(req *Request) bool {
+	for name, vs := range req.Header {
+		// A vendor header of a name that says nothing (Honeycomb's
+		// X-Honeycomb-Team) holding a key-shaped value; not a trace,
+		// request or correlation id, nor the gateway's own key.
+		if !req.GatewayKeyed && len(vs) == 1 && len(name) > 2 && hasPrefixFold(name, "x-") && !commonHeader(name) && tokenLike(vs[0]) && !idHeader(name) {
+			return true
+		}
+	}
 	for q := req.RawQuery; len(q) > 0; {
 		var pair string
 		if amp := indexString(q, '&'); amp >= 0 {
@@ -1410,6 +1418,17 @@ func carriesTokenLike(req *Request) bool {
 			return true
 		}
 	}
+}
+
+// idHeader names headers that carry ids of the request, its trace or its
+// client, never a credential.
+func idHeader(name string) bool {
+	for _, w := range [...]string{"id", "trace", "span", "request", "correlation", "forwarded", "signature", "nonce", "timestamp", "date", "version", "hash", "sha"} {
+		if containsFold(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // namedNotToken: a parameter whose name says it is no access token

@@ -309,6 +309,11 @@ func sentCredentials(req *Request, status int) bool {
 	if newRequestParams(req).has(pAPIKey) {
 		return true // ?key=, ?wstoken=
 	}
+	if v, ok := queryValue(req.RawQuery, "appid"); ok && v != "" {
+		// An API's app key as ?appid= (OpenWeatherMap); a ?client_id= names
+		// an OAuth client, which no API takes for a token (SoundCloud).
+		return true
+	}
 	if a := trimSpace(headerValue(req.Header, "Authorization")); a != "" {
 		scheme, value, _ := strings.Cut(a, " ")
 		value = trimSpace(value)
@@ -320,6 +325,30 @@ func sentCredentials(req *Request, status int) bool {
 	for name := range req.Header {
 		if keyHeaderName(name) {
 			return true
+		}
+	}
+	return authCookie(headerValue(req.Header, "Cookie"))
+}
+
+// authCookie reports a Cookie header with a session or auth cookie
+// (Proxmox's PVEAuthCookie, a framework's sessionid): a credential an
+// API can refuse, so its 401 is that credential refused, not missing.
+func authCookie(cookies string) bool {
+	for len(cookies) > 0 {
+		var pair string
+		if i := indexString(cookies, ';'); i >= 0 {
+			pair, cookies = cookies[:i], cookies[i+1:]
+		} else {
+			pair, cookies = cookies, ""
+		}
+		name, value, _ := strings.Cut(trimSpace(pair), "=")
+		if len(value) < 8 {
+			continue
+		}
+		for _, w := range [...]string{"auth", "session", "sess", "token", "jwt", "sid"} {
+			if containsFold(name, w) {
+				return true
+			}
 		}
 	}
 	return false
@@ -334,7 +363,8 @@ func keyHeaderName(name string) bool {
 	if containsFold(name, "csrf") || containsFold(name, "xsrf") {
 		return false
 	}
-	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret", "authentication", "secret-key", "secret_key", "secretkey"} {
+	for _, w := range [...]string{"token", "api-key", "apikey", "api_key", "auth-key", "access-key", "subscription-key", "client-secret", "authentication", "secret-key", "secret_key", "secretkey",
+		"session-id", "sessionid", "session_id"} { // vmware-api-session-id
 		if containsFold(name, w) {
 			return true
 		}
