@@ -2168,6 +2168,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "Scaleway's denied_authentication outranks its invalid_argument reason", source: "https://github.com/scaleway/scaleway-sdk-go/blob/master/scw/errors.go",
+		req:      Request{Method: "GET", Path: "/instance/v1/zones/fr-par-1/servers", Header: hdr("X-Auth-Token", "PLACEHOLDER-scw-secret-key")},
+		resp:     jsonResp("401", `{"message":"authentication is denied","method":"api_key","reason":"invalid_argument","type":"denied_authentication"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -223,6 +223,9 @@ var VendorCodes = []vendorCode{
 
 	// PayPal REST: {"name":"AUTHENTICATION_FAILURE",…}.
 	{"AUTHENTICATION_FAILURE", InvalidToken, "paypal", "https://developer.paypal.com/api/rest/responses/"},
+	// Scaleway's {"type":"denied_authentication","reason":…}: the reason
+	// (expired, invalid_argument) is about the key, not the request.
+	{"denied_authentication", InvalidToken, "scaleway", "https://github.com/scaleway/scaleway-sdk-go/blob/master/scw/errors.go"},
 	{"NOT_AUTHORIZED", AccessDenied, "paypal", "https://developer.paypal.com/api/rest/responses/"},
 
 	// Plaid: {"error_type":…,"error_code":"ITEM_LOGIN_REQUIRED",…}.
