@@ -2174,6 +2174,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "an app key header named as missing at a token call is the client's authentication missing", source: "https://developer.mastercard.com/open-banking-us/documentation/errors/",
+		req:      Request{Method: "POST", Path: "/aggregation/v2/partners/authentication", Header: hdr("Content-Type", "application/json", "Accept", "application/json"), Body: []byte(`{"partnerId":"PLACEHOLDER","partnerSecret":"PLACEHOLDER-partner-secret"}`)},
+		resp:     jsonResp("401", `{"code":"10026","message":"Missing parameter (Finicity-App-Key)"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

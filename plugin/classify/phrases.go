@@ -95,9 +95,9 @@ var Phrases = []Phrase{
 	// A missing client_id is the client's authentication (client_auth
 	// below says so too; this row keeps it ahead of param_missing).
 	{"client_param_missing", InvalidClient,
-		[][]string{{"client_id", "client id", "client_secret", "client secret", "app secret", "consumer secret"},
+		[][]string{{"client_id", "client id", "client_secret", "client secret", "app secret", "consumer secret", "app-key", "app key", "appkey", "api key", "api-key", "apikey"},
 			{"missing", "is required", "must be provided", "not provided", "is empty", "please provide"}},
-		EndpointToken, false, "envoy, keycloak", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
+		EndpointToken, false, "envoy, keycloak, finicity", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"param_missing", InvalidRequest,
 		[][]string{{"missing", "is required", "are required", "must be provided", "not provided", "or empty", "is empty"}, {"parameter", "param "}},
 		EndpointToken, false, "viessmann, rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
