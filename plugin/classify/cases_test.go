@@ -2180,6 +2180,12 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
 	},
 	{
+		name: "\"redirect_uri mismatch\" under invalid_request is the redirect mismatch", source: "https://github.com/IdentityPython/oidc-op",
+		req:      Request{Method: "POST", Path: "/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI="), Body: []byte("grant_type=authorization_code&code=PLACEHOLDER&redirect_uri=https%3A%2F%2Frp.example.com%2Fother_cb")},
+		resp:     jsonResp("400", `{"error": "invalid_request", "error_description": "redirect_uri mismatch"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

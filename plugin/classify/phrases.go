@@ -26,7 +26,7 @@ var (
 	wordsRedirect = []string{"redirect_uri", "redirect uri", "redirect url", "redirect_url", "redirecturi",
 		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url",
 		"returnurl", "return_url", "redirecturl"}
-	wordsMismatch = []string{"match", "incorrect", "invalid", "not registered", "not allowed", "not valid",
+	wordsMismatch = []string{"match", "mismatch", "mismatched", "incorrect", "invalid", "not registered", "not allowed", "not valid",
 		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same",
 		"missing in the", "missing from the", "not configured", "not among", "must be registered",
