@@ -2186,6 +2186,24 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
 	},
 	{
+		name: "a session= parameter is the caller's token, so a 200 envelope refusing it is read", source: "https://open.taobao.com/doc.htm?docId=114&docType=1",
+		req:      Request{Method: "POST", Path: "/router/rest", Header: hdr("Content-Type", "application/x-www-form-urlencoded;charset=utf-8"), Body: []byte("method=taobao.trades.sold.get&app_key=12345678&session=PLACEHOLDERtopaccesstoken0001&format=json&v=2.0&sign_method=md5&sign=PLACEHOLDERSIGN")},
+		resp:     jsonResp("200", `{"error_response":{"code":27,"msg":"Invalid session","sub_code":"invalid-sessionkey","request_id":"rxvsf5lo4ufl"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "Matomo's token_auth posted is the caller's token, not a key traded for one", source: "https://developer.matomo.org/api-reference/reporting-api",
+		req:      Request{Method: "POST", Path: "/index.php", RawQuery: "module=API&method=API.getMatomoVersion&format=json", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte("token_auth=PLACEHOLDERmatomotokenauth0000000000000003")},
+		resp:     jsonResp("401", `{"result":"error","message":"Unable to authenticate with the provided token. It is either invalid, expired or is required to be sent as a POST parameter."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a JSON call with ?token= carries a token", source: "https://github.com/python-kasa/python-kasa",
+		req:      Request{Method: "POST", Path: "/", RawQuery: "token=PLACEHOLDER-cloud-token-000001", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"method":"passthrough","params":{"deviceId":"PLACEHOLDER"}}`)},
+		resp:     jsonResp("200", `{"error_code":-20651,"msg":"Token expired"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

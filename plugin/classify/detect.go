@@ -450,6 +450,8 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 		return "oauth_token", ""
 	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
 		return "token", "" // Trello, many REST APIs: ?key=…&token=…
+	case req.Method == http.MethodPost && queryFilled(req.RawQuery, "token") && queryHas(req.RawQuery, "token") && jsonBody(req.Body):
+		return "token", "" // a JSON call with ?token= (TP-Link's cloud passthrough), no form to introspect
 	}
 	if params.has(pAccessToken) && len(req.Body) > 0 && !params.has(pGrantType) {
 		return "access_token", "" // RFC 6750 §2.2, and Plaid's JSON bodies
@@ -1062,7 +1064,9 @@ func vendorParamBit(name string) uint32 {
 		}
 	}
 	switch string(buf[:n]) {
-	case "sessionid", "sessiontoken", "sessionkey", "authtoken", "usertoken":
+	case "sessionid", "sessiontoken", "sessionkey", "authtoken", "usertoken",
+		"session",   // Taobao TOP's session=, the seller's access token
+		"tokenauth": // Matomo's token_auth
 		return pSession
 	case "redirecturi", "redirecturl": // redirectUri, redirectUrl, redirect-url
 		return pRedirectURI
@@ -1354,4 +1358,10 @@ func stsFederationCall(req *Request) bool {
 		}
 	}
 	return false
+}
+
+// jsonBody reports a request body that opens a JSON object.
+func jsonBody(b []byte) bool {
+	i := skipSpace(b, 0)
+	return i < len(b) && b[i] == '{'
 }
