@@ -2204,6 +2204,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
 	},
 	{
+		name: "an ?appid= success is an API call keyed by the app", source: "https://openweathermap.org/current",
+		req:      Request{Method: "GET", Path: "/data/2.5/weather", RawQuery: "q=London,uk&appid=PLACEHOLDER0000000000000000000001"},
+		resp:     jsonResp("200", `{"coord":{"lon":-0.13,"lat":51.51},"weather":[{"id":300,"main":"Drizzle"}],"name":"London","cod":200}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -309,9 +309,7 @@ func sentCredentials(req *Request, status int) bool {
 	if newRequestParams(req).has(pAPIKey) {
 		return true // ?key=, ?wstoken=
 	}
-	if v, ok := queryValue(req.RawQuery, "appid"); ok && v != "" {
-		// An API's app key as ?appid= (OpenWeatherMap); a ?client_id= names
-		// an OAuth client, which no API takes for a token (SoundCloud).
+	if appIDQuery(req.RawQuery) {
 		return true
 	}
 	if a := trimSpace(headerValue(req.Header, "Authorization")); a != "" {
@@ -745,7 +743,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	// An API key or vendor token in the query: the API behind the gateway
 	// is a resource server (Moodle's ?wstoken=, HubSpot's ?hapikey=), whose
 	// 200 may still be an error envelope.
-	if params.has(pAPIKey) && newQueryParams(req.RawQuery).has(pAPIKey) {
+	if params.has(pAPIKey) && newQueryParams(req.RawQuery).has(pAPIKey) || appIDQuery(req.RawQuery) {
 		why.evidence("credentials", "key parameter")
 		return EndpointResource
 	}
@@ -1364,4 +1362,12 @@ func stsFederationCall(req *Request) bool {
 func jsonBody(b []byte) bool {
 	i := skipSpace(b, 0)
 	return i < len(b) && b[i] == '{'
+}
+
+// appIDQuery reports an API's app key as ?appid= (OpenWeatherMap); a
+// ?client_id= names an OAuth client, which no API takes for a token
+// (SoundCloud).
+func appIDQuery(q string) bool {
+	v, ok := queryValue(q, "appid")
+	return ok && v != ""
 }
