@@ -2210,6 +2210,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "an IP allowlist named on its own is the owner's access policy", source: "https://grafana.com/docs/grafana-cloud/account-management/authentication-and-permissions/access-policies/",
+		req:      Request{Method: "GET", Path: "/api/v1/query", Header: hdr("Authorization", "Bearer glc_PLACEHOLDER")},
+		resp:     jsonResp("401", `{"status": "error", "message": "AuthClient error: Conditions.AllowedSubnets is set, but client IP is not available"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

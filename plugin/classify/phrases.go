@@ -117,6 +117,12 @@ var Phrases = []Phrase{
 			{"not allowed", "not on", "not allowlisted", "not whitelisted", "not in", "unregistered", "not permitted", "not authorized",
 				"not registered", "is blocked", "blocked", "restricted", "denied", "not whitelist", "not allowlist"}},
 		"", false, "mongodb atlas, sumo logic, dlocal", "https://www.mongodb.com/docs/atlas/configure-api-access/"},
+	// An IP allowlist named on its own (Sumo Logic's
+	// "user_ip_not_allowlisted", Grafana Cloud's "AllowedSubnets is set").
+	{"ip_allowlist", AccessDenied,
+		[][]string{{"ip_not_allowlisted", "user_ip_not_allowlisted", "ip_not_whitelisted", "ip not allowlisted", "ip not whitelisted", "allowedsubnets",
+			"allowed subnets", "ip allowlist", "ip whitelist", "ip restriction"}},
+		"", false, "sumo logic, grafana cloud", "https://help.sumologic.com/docs/manage/security/create-allowlist-ip-cidr-addresses/"},
 
 	// At a resource, the account behind a good token is switched off
 	// (bol.com's "Account is not active, access denied"): the owner's

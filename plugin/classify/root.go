@@ -488,5 +488,5 @@ func (w *Why) RuleText() string {
 // keepsAccessDenied: the phrase rows whose access_denied stands at a
 // resource server, where a refusal is otherwise a scope or the token.
 func keepsAccessDenied(rule string) bool {
-	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive" || rule == "ip_not_allowed"
+	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive" || rule == "ip_not_allowed" || rule == "ip_allowlist"
 }
