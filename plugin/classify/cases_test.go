@@ -2216,6 +2216,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, MissingWWWAuthenticate},
 	},
 	{
+		name: "a 200 whose message is itself a token code is the token refused", source: "https://developers.viber.com/docs/api/rest-bot-api/#error-codes",
+		req:      Request{Method: "POST", Path: "/pa/get_account_info", Header: hdr("X-Viber-Auth-Token", "PLACEHOLDER-viber-token", "Content-Type", "application/json"), Body: []byte(`{}`)},
+		resp:     jsonResp("200", `{"status":2,"status_message":"invalidAuthToken"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
+	},
+	{
+		name: "a 200 whose message is a success code is a success", source: "https://developers.viber.com/docs/api/rest-bot-api/#error-codes",
+		req:      Request{Method: "POST", Path: "/pa/get_account_info", Header: hdr("X-Viber-Auth-Token", "PLACEHOLDER-viber-token", "Content-Type", "application/json"), Body: []byte(`{}`)},
+		resp:     jsonResp("200", `{"status":0,"status_message":"ok","id":"pa:1"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -1178,10 +1178,20 @@ func tokenOrScope(c Code) bool {
 // "The specified access token is invalid or expired"}): an error, whatever
 // the status.
 func messageSaysTokenError(f *oauthFields) bool {
-	if f.message.kind != kindString || f.vendor.n == 0 {
-		return false // words alone, without a code beside them, may be a success's note
+	if f.message.kind != kindString {
+		return false
 	}
-	p := phraseMatch(f.message.raw, EndpointResource)
+	text := f.message.raw
+	if f.vendor.n == 0 {
+		// Words alone, without a code beside them, may be a success's
+		// note; a message that is itself a code is not (Viber's
+		// "status_message":"invalidAuthToken").
+		var buf [128]byte
+		if text = codeWords(text, buf[:0]); text == nil || indexByte(f.message.raw, ' ') >= 0 {
+			return false
+		}
+	}
+	p := phraseMatch(text, EndpointResource)
 	return p != nil && (p.Cause == InvalidToken || p.Cause == MissingToken)
 }
 
