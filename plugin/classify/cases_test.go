@@ -2228,6 +2228,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a resource's 200 error envelope whose words name no cause is still a failure", source: "https://apiok.ru/dev/errors",
+		req:      Request{Method: "GET", Path: "/api/users/getCurrentUser", RawQuery: "access_token=PLACEHOLDER-access-token&sig=PLACEHOLDER"},
+		resp:     jsonResp("200", `{"error_code":101,"error_msg":"PARAM_API_KEY : No application key","error_data":null}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{ErrorInSuccessStatus},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -960,6 +960,11 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		if root != "" {
 			r.add(root)
 			r.add(ErrorInSuccessStatus)
+		} else if (f.err.present() || f.vendor.errorish || f.okFalse) && !f.dataFilled {
+			// An error envelope in a 200 whose words name no cause: the
+			// call failed all the same, and no client reads it as one.
+			r.add(ErrorInSuccessStatus)
+			r.Why.rule("error_envelope_200", "body", "")
 		}
 		return
 	}

@@ -51,6 +51,9 @@ type oauthFields struct {
 	// spec's Response section: data is absent when the request failed
 	// before execution, null when execution failed at its root).
 	requestFailed bool
+	// dataFilled: a non-empty "data" beside whatever else (GraphQL's
+	// partial result beside its errors).
+	dataFilled bool
 
 	// RFC 6749 §5.1 success response.
 	accessToken  value
@@ -175,6 +178,7 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 		f.set(key, value{raw: val, kind: kind})
 	}
 	f.requestFailed = errorsListed && !dataFilled
+	f.dataFilled = dataFilled
 	if text.kind == kindString && !f.message.present() && failureCode(code) && !dataFilled {
 		f.message = text // a nonzero code beside a text is its message
 	}
