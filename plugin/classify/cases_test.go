@@ -2234,6 +2234,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{ErrorInSuccessStatus},
 	},
 	{
+		name: "a session API's refresh refused is the refresh token refused", source: "https://docs.descope.com/api/refresh-session",
+		req:      Request{Method: "POST", Path: "/v1/auth/refresh", Header: hdr("Authorization", "Bearer P2PROJECT:eyJhbGciOiJSUzI1NiJ9.e30.PLACEHOLDER", "Content-Type", "application/json"), Body: []byte(`{}`)},
+		resp:     jsonResp("401", `{"errorCode":"E064001"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
+		name: "a refresh by session cookie refused with a bare 401 is the refresh token refused", source: "https://github.com/keratin/authn-server/blob/main/docs/api.md#refresh-session",
+		req:      Request{Method: "GET", Path: "/session/refresh", Header: hdr("Cookie", "authn=PLACEHOLDER-session-token-000001", "Origin", "https://app.example.com")},
+		resp:     Response{Status: 401, Header: hdr("Content-Length", "0")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, EmptyBody},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -72,6 +72,9 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		// An OAuth 1.0a access-token call trades its request token
 		// (RFC 5849 §2.3): a token refused there is the grant.
 		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
+		last, prev := lastSegments(req.Path)
+		refreshPath := sessionRefresh(last, prev)
+		r.tokenGrant = r.tokenGrant || refreshPath && sentCredentials(req, resp.Status)
 		// A login sending HTTP Basic and nothing else (Apache Syncope's
 		// /accessTokens/login): the user's credentials, not a client's.
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
@@ -87,7 +90,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.tokenGrant = r.tokenGrant || oauth1Token(req) || stsFederationCall(req)
 			r.clientGrant = grantIs(req, grantClientCredentials)
 			r.codeGrant = params.has(pCode) && (grantIs(req, grantAuthorizationCode) || !params.has(pGrantType))
-			r.refreshAsked = grantIs(req, grantRefreshToken)
+			r.refreshAsked = grantIs(req, grantRefreshToken) || refreshPath
 			r.refreshGrant = params.has(pRefreshToken) && r.refreshAsked
 			_, inBody := formValue(req.Body, "grant_type")
 			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant

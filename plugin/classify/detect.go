@@ -203,6 +203,11 @@ func pathKind(path string) (Endpoint, string) {
 		// Syncope's /accessTokens/login, /tokens/create.
 		return EndpointToken, "token/exchange"
 	}
+	if sessionRefresh(last, prev) {
+		// A session API's refresh (Descope's /v1/auth/refresh, Keratin's
+		// /session/refresh): the caller's refresh token traded for a new one.
+		return EndpointToken, "auth/refresh"
+	}
 	if equalFold(last, "oauth") && equalFold(prev, "dialog") { // Facebook's /dialog/oauth
 		return EndpointAuthorize, "/dialog/oauth"
 	}
@@ -235,6 +240,23 @@ func pathKind(path string) (Endpoint, string) {
 // one to be issued.
 func tokenVerb(seg string) bool {
 	for _, v := range [...]string{"exchange", "refresh", "login", "create", "issue", "generate", "obtain", "new"} {
+		if equalFold(seg, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// sessionRefresh: a session API's refresh path, whose credential (a
+// Bearer, a cookie) is the refresh token being traded.
+func sessionRefresh(last, prev string) bool {
+	return equalFold(last, "refresh") && sessionSegment(prev)
+}
+
+// sessionSegment names the path segments under which a session API
+// keeps its refresh call.
+func sessionSegment(seg string) bool {
+	for _, v := range [...]string{"auth", "session", "sessions", "jwt", "authn", "identity", "oauth", "oauth2"} {
 		if equalFold(seg, v) {
 			return true
 		}
@@ -658,7 +680,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		// parameter is a payment API's card tokenization (Stripe's,
 		// Conekta's POST /tokens), not a token request.
 		tokenization := seg == "tokens" && params.set == 0 && len(req.Body) > 0
-		if !tokenization && (cred == "" || cred == "token" && seg != "token" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) ||
+		if !tokenization && (cred == "" || cred == "token" && seg != "token" || seg == "auth/refresh" || params.has(pClientID) || params.has(pClientSecret) || params.has(pClientAssertion) ||
 			req.Method == http.MethodPost && params.has(pCode)) {
 			why.evidence("path", seg)
 			return pk
