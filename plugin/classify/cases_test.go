@@ -2246,6 +2246,12 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, EmptyBody},
 	},
 	{
+		name: "a magic link posted to …/authenticate and refused is the grant refused", source: "https://stytch.com/docs/api/errors/401#unable_to_auth_magic_link",
+		req:      Request{Method: "POST", Path: "/v1/magic_links/authenticate", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI=", "Content-Type", "application/json"), Body: []byte(`{"token":"PLACEHOLDER-stytch-magic-link-token-0001="}`)},
+		resp:     jsonResp("401", `{"status_code":401,"request_id":"r1","error_type":"unable_to_auth_magic_link","error_message":"The magic link could not be authenticated because it was either already used or expired. Send another magic link to this user."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -100,6 +100,8 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "issue_token"
 	case "generatetoken", "generate_token": // Esri's, Plaid-style token APIs
 		return EndpointToken, "generatetoken"
+	case "authenticate": // Stytch's magic_links/authenticate, WorkOS's, Autodesk's: a grant traded for a session
+		return EndpointToken, "authenticate"
 	case "token.oauth2":
 		return EndpointToken, "token.oauth2"
 	case "oauth.access":

@@ -140,7 +140,9 @@ var Phrases = []Phrase{
 			"refresh token", "refresh_token", "device code", "user credentials", "username or password", "password",
 			"resource owner", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
 			"user does not exist", "user is disabled", "user account", "account is", "account has", "login credentials",
-			"login failed", "invalid login"}, wordsBad},
+			"login failed", "invalid login",
+			// A passwordless login's one-time grant (Stytch's magic links and OTPs).
+			"magic link", "one-time passcode", "one-time code", "passcode"}, wordsBad},
 		"", false, "github, keycloak, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// A refresh token's server-side session is gone (better-auth's
