@@ -2252,6 +2252,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
 	},
 	{
+		name: "a refusal to a call carrying an Authorization key scheme beside an app_id is the API's", source: "https://documentation.onesignal.com/reference/push-notification",
+		req:      Request{Method: "POST", Path: "/notifications", Header: hdr("Authorization", "Key os_v2_app_PLACEHOLDER000000000000000000000001", "Content-Type", "application/json"), Body: []byte(`{"app_id":"00000000-0000-4000-8000-000000000001","contents":{"en":"Message"}}`)},
+		resp:     jsonResp("403", `{"errors": ["Access denied.  Please include an 'Authorization: ...' header with a valid API key (https://documentation.onesignal.com/docs/accounts-and-keys)."]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "a key \"restricted to only\" some calls is short of a permission", source: "https://resend.com/docs/api-reference/errors",
+		req:      Request{Method: "GET", Path: "/domains", Header: hdr("Authorization", "Bearer re_PLACEHOLDER_sendonly_0000000000003")},
+		resp:     jsonResp("401", `{"statusCode":401,"message":"This API key is restricted to only send emails","name":"restricted_api_key"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

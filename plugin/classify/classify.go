@@ -46,6 +46,14 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		body := decodeBody(resp, opts.maxBody())
 		f := parseFields(body.b, MediaType(resp.Header), body.truncated)
 		r.Endpoint = detectFromBody(&f, body.b, resp.Status, resp.Header, &r.Why)
+		if r.Endpoint == EndpointNone && resp.Status >= 400 && !r.Why.exchange && !req.GatewayKeyed &&
+			!placeholderToken(trimSpace(headerValue(req.Header, "Authorization"))) {
+			// A refusal to a call that carried an Authorization header of
+			// any scheme, whose body named no token call (OneSignal's
+			// "Key os_v2_…" beside an app_id): the API refused it.
+			r.Why.evidence("credentials", "Authorization")
+			r.Endpoint = EndpointResource
+		}
 		if r.Endpoint == EndpointNone && resp.Status == 403 && !req.GatewayKeyed && !r.Why.exchange &&
 			speaksOfCredentials(&f, body.b) && !sentCredentials(req, resp.Status) {
 			// Refused with no credential in sight, in words about one, and

@@ -268,7 +268,7 @@ var Phrases = []Phrase{
 	// At a resource server, a token refused an action or an endpoint is a
 	// token without that permission (Linode, Bitbucket, monday.com).
 	{"not_permitted_here", InsufficientScope,
-		[][]string{{"not permitted to access", "not permitted to perform", "not authorized to use this", "not authorized to perform",
+		[][]string{{"not permitted to access", "not permitted to perform", "not authorized to use this", "not authorized to perform", "is restricted to only",
 			"unauthorized to perform", "not authorized for this endpoint", "not allowed to perform", "not permitted to use this",
 			"forbidden to perform", "forbidden from performing",
 			// Algolia's "Method not allowed with this API key": a key
