@@ -2264,6 +2264,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
 	},
 	{
+		name: "a keyed POST answered with access_token and expires_in is a token call", source: "https://developers.deepgram.com/reference/auth/tokens/grant",
+		req:      Request{Method: "POST", Path: "/v1/auth/grant", Header: hdr("Authorization", "Token PLACEHOLDER-deepgram-key-000001", "Content-Type", "application/json"), Body: []byte(`{}`)},
+		resp:     jsonResp("200", `{"access_token":"eyJhbGciOiJIUzI1NiJ9.e30.PLACEHOLDER","expires_in":30}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingTokenType},
+	},
+	{
+		name: "a keyed POST answered with the API's own object stays a resource call", source: "https://developers.deepgram.com/reference/auth/tokens/grant",
+		req:      Request{Method: "POST", Path: "/v1/projects/1/keys", Header: hdr("Authorization", "Token PLACEHOLDER-deepgram-key-000001", "Content-Type", "application/json"), Body: []byte(`{"comment":"ci"}`)},
+		resp:     jsonResp("200", `{"api_key_id":"k1","key":"PLACEHOLDER-new-key","comment":"ci","expires_in":3600}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -64,6 +64,16 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.Endpoint = EndpointResource
 		}
 	}
+	if r.Endpoint == EndpointResource && resp.Status < 300 && resp.Status != 204 && !resp.Unread && placedByCredentials(&r.Why) &&
+		req.Method == http.MethodPost && isJSONMediaType(MediaType(resp.Header)) {
+		// A key traded for an access token (Deepgram's POST /v1/auth/grant
+		// with its API key): the answer's own shape says token call.
+		body := decodeBody(resp, opts.maxBody())
+		if f := parseFields(body.b, MediaType(resp.Header), body.truncated); f.accessToken.nonEmptyString() && f.expiresIn.present() {
+			r.Endpoint = EndpointToken
+			r.Why.evidence("response field", "access_token")
+		}
+	}
 	if r.Endpoint == EndpointResource && resp.Status < 300 && !resp.Unread && placedByCredentials(&r.Why) &&
 		newRequestParams(req).has(pToken) {
 		// A token posted or queried with the caller's own credentials
