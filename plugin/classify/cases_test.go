@@ -2276,6 +2276,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a GraphQL login mutation refused in its payload's errors is the user's grant refused", source: "https://docs.saleor.io/api-reference/authentication/mutations/token-create",
+		req:      Request{Method: "POST", Path: "/graphql/", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"query":"mutation { tokenCreate(email: \"a@example.com\", password: \"PLACEHOLDER\") { token errors { field message code } } }"}`)},
+		resp:     jsonResp("200", `{"data":{"tokenCreate":{"token":null,"refreshToken":null,"errors":[{"field":"email","message":"Please, enter valid credentials","code":"INVALID_CREDENTIALS"}]}}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
+		name: "a GraphQL refresh mutation refused as unauthenticated is the refresh token refused", source: "https://github.com/pypolestar/pypolestar",
+		req:      Request{Method: "POST", Path: "/eu-north-1/auth/", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"query":"query refreshAuthToken($token: String!) { refreshAuthToken(token: $token) { access_token } }","variables":{"token":"PLACEHOLDER-refresh"}}`)},
+		resp:     jsonResp("200", `{"errors":[{"message":"User not authenticated","path":["refreshAuthToken"],"extensions":{"code":"UNAUTHENTICATED"}}],"data":null}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
+		name: "a GraphQL query's data with a user's errors field is not read as an error", source: "https://spec.graphql.org/October2021/#sec-Errors",
+		req:      Request{Method: "POST", Path: "/graphql", Header: hdr("Content-Type", "application/json", "Authorization", "Bearer PLACEHOLDER-access-token"), Body: []byte(`{"query":"{ viewer { login } }"}`)},
+		resp:     jsonResp("200", `{"data":{"viewer":{"login":"octo","errors":[]}}}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

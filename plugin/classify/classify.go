@@ -92,12 +92,12 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		r.tokenGrant = params.has(pRefreshToken | pSubjectToken | pAccessToken | pFBExchangeToken | pToken)
 		last, prev := lastSegments(req.Path)
 		refreshPath := sessionRefresh(last, prev)
-		r.tokenGrant = r.tokenGrant || refreshPath && sentCredentials(req, resp.Status)
+		r.tokenGrant = r.tokenGrant || refreshPath && sentCredentials(req, resp.Status) || graphQLRefresh(req)
 		// A login sending HTTP Basic and nothing else (Apache Syncope's
 		// /accessTokens/login): the user's credentials, not a client's.
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && loginPath(req.Path)
-		r.passwordLogin = params.has(pPassword) || basicLogin
+		r.passwordLogin = params.has(pPassword) || basicLogin || graphQLLogin(req) && graphQLPassword(req)
 		if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
 			r.jsonGrant = params.has(pGrantType)
 		}

@@ -716,6 +716,11 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 			return EndpointRevoke
 		}
 	}
+	if graphQLLogin(req) {
+		// A GraphQL mutation that trades credentials for a token (Saleor's
+		// tokenCreate, Polestar's refreshAuthToken): a token call in a query.
+		why.candidate, why.exchange = true, true
+	}
 	if params.has(pToken) && req.Method == http.MethodPost {
 		why.candidate = true // Clerk's /oauth/token_info: "active" in the answer decides
 	}
@@ -1394,4 +1399,54 @@ func jsonBody(b []byte) bool {
 func appIDQuery(q string) bool {
 	v, ok := queryValue(q, "appid")
 	return ok && v != ""
+}
+
+// graphQLLogin reports a GraphQL POST whose query is a mutation or query
+// named for a login or a token (tokenCreate, login, signIn,
+// refreshAuthToken, customerAccessTokenCreate, obtainJSONWebToken).
+func graphQLLogin(req *Request) bool {
+	if req.Method != http.MethodPost || !(containsFold(req.Path, "graphql") || containsFold(req.Path, "auth")) || !jsonBody(req.Body) {
+		return false // other POSTs pay nothing for this
+	}
+	q, ok := jsonStringField(req.Body, "query")
+	if !ok || len(q) > 4096 {
+		return false
+	}
+	for _, w := range [...]string{"tokencreate", "tokenauth", "accesstokencreate", "refreshauthtoken", "refreshtoken", "obtainjsonwebtoken",
+		"login(", "signin(", "authenticate(", "generatecustomertoken", "tokenrefresh"} {
+		if containsFold(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// graphQLRefresh reports a GraphQL login mutation that refreshes a token:
+// the token in its variables is the grant.
+func graphQLRefresh(req *Request) bool {
+	if !graphQLLogin(req) {
+		return false
+	}
+	q, _ := jsonStringField(req.Body, "query")
+	return containsFold(q, "refresh")
+}
+
+// graphQLPassword reports a GraphQL login that carries a password.
+func graphQLPassword(req *Request) bool {
+	q, ok := jsonStringField(req.Body, "query")
+	return ok && containsFold(q, "password")
+}
+
+// jsonStringField is the raw value of a top-level string field.
+func jsonStringField(body []byte, name string) ([]byte, bool) {
+	o := newJSONObject(body)
+	for {
+		k, v, kind, ok := o.next()
+		if !ok {
+			return nil, false
+		}
+		if kind == kindString && string(k) == name {
+			return v, true
+		}
+	}
 }

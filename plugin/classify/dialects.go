@@ -576,6 +576,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.scan(val.raw, depth+1) // errorInfo, error_detail
 		case val.kind == kindArray && depth < 4 && errorLikeKey(key):
 			v.scanArray(val.raw, depth+1) // Nordea's "failures":[{code,description}]
+		case val.kind == kindObject && depth == 1:
+			v.graphQLPayload(val.raw, depth+1)
 		}
 	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
 		"response_data", "responseData", "response", "header", // Bill.com's response_data, Musixmatch's message.header
@@ -592,6 +594,28 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 			v.scanArray(val.raw, depth+1)
 		case val.kind == kindString && (string(key) == "errors" || string(key) == "error" && depth > 0) && !v.msg.present():
 			v.msg = val // Shopify {"errors":"[API] Invalid API key or access token …"}
+		}
+	}
+}
+
+// graphQLPayload reads a GraphQL mutation's payload under "data"
+// (Saleor's {"data":{"tokenCreate":{"errors":[…]}}}, Shopify's
+// customerUserErrors): its error list only, never its data.
+func (v *vendorFields) graphQLPayload(obj []byte, depth int) {
+	o := newJSONObject(obj)
+	for {
+		key, val, kind, ok := o.next()
+		if !ok {
+			return
+		}
+		switch string(key) {
+		case "errors", "userErrors", "customerUserErrors":
+			if kind == kindArray {
+				if i := skipSpace(val, 1); i < len(val) && val[i] != ']' {
+					v.errorish = true
+					v.scanArray(val, depth+1)
+				}
+			}
 		}
 	}
 }
