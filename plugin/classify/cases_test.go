@@ -2294,6 +2294,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "an authorization endpoint's JSON refusal sent with 200 is read", source: "https://developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new",
+		req:      Request{Method: "GET", Path: "/v4/oa/permission", RawQuery: "app_id=1234567890123456789&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&code_challenge=PLACEHOLDER&state=s1"},
+		resp:     jsonResp("200", `{"error_name":"Invalid redirect uri","error_reason":"","error":-14003}`),
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -776,6 +776,11 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 					r.add(RedirectURIMismatch)
 					r.Why.rule(p.Rule, "page", p.firstTerm(body.b))
 				}
+			} else if f.format == formatJSON && (f.hasError() || f.vendor.errorish || f.okFalse || f.err.present()) && !f.accessToken.present() {
+				// An authorization endpoint that answers its refusal as JSON
+				// with 200 (Zalo's {"error_name":"Invalid redirect uri",
+				// "error":-14003}): no redirect, and the words say why.
+				classifyError(r, &f, MediaType(resp.Header), resp)
 			}
 		}
 		return
