@@ -2300,6 +2300,12 @@ var exchanges = []exchange{
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch, ErrorInSuccessStatus, NonstandardErrorShape},
 	},
 	{
+		name: "a plugin's version string in the body is no token carried", source: "https://wakatime.com/developers#heartbeats",
+		req:      Request{Method: "POST", Path: "/api/v1/users/current/heartbeats", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"entity":"chrome://newtab","type":"domain","plugin":"chrome-wakatime/1.0.2"}`)},
+		resp:     jsonResp("401", `{"error":"Unauthorized"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

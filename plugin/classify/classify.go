@@ -1483,6 +1483,14 @@ func tokenLike[T string | []byte](v T) bool {
 	if len(v) < 16 || len(v) > 4096 || containsFold(v[:4], "http") {
 		return false
 	}
+	slash, dot := false, false
+	for i := 0; i < len(v); i++ {
+		slash = slash || v[i] == '/'
+		dot = dot || v[i] == '.'
+	}
+	if slash && dot {
+		return false // a path or a version ("chrome-wakatime/1.0.2"), not base64 or a JWT
+	}
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
