@@ -2306,6 +2306,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "scopes a client \"cannot grant\" are the scope refused", source: "https://tailscale.com/kb/1215/oauth-clients",
+		req:      Request{Method: "POST", Path: "/api/v2/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI="), Body: []byte("grant_type=client_credentials&scope=users%3Aread+dns%3Aread")},
+		resp:     jsonResp("403", `{"message":"OAuth client cannot grant scopes \"users:read dns:read\""}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidScope, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -281,9 +281,10 @@ var Phrases = []Phrase{
 			{"scope", "permission", "privilege"}},
 		"", false, "bitbucket, strava, github", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_bad", InvalidScope,
-		[][]string{{"scope"}, {"invalid", "unknown", "not allowed", "not permitted", "not valid", "unsupported", "not supported",
-			"malformed", "not authorized", "not granted", "exceed", "not recognized", "does not exist", "isn't valid", "not available", "not match"}},
-		"", false, "keycloak, entra, auth0", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+		[][]string{{"scope", "scopes"}, {"invalid", "unknown", "not allowed", "not permitted", "not valid", "unsupported", "not supported",
+			"malformed", "not authorized", "not granted", "exceed", "not recognized", "does not exist", "isn't valid", "not available", "not match",
+			"cannot grant", "can't grant", "cannot be granted"}},
+		"", false, "keycloak, entra, auth0, tailscale", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// At a token endpoint the token in question is the grant being
 	// redeemed (X: "Value passed for the token was invalid.").
