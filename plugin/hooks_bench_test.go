@@ -60,6 +60,28 @@ func BenchmarkResponseHookUndetected400(b *testing.B) {
 	benchUnlabelled(b, r, 400, body)
 }
 
+// BenchmarkResponseHookUndetected502: a 5xx needs no OAuth signal to be a
+// server failure, so a non-OAuth API's 502 is read (up to the cap) and
+// labelled server_error.
+func BenchmarkResponseHookUndetected502(b *testing.B) {
+	standin.Logger.SetOutput(io.Discard)
+	r := httptest.NewRequest("GET", "/api/orders/42?expand=items", nil)
+	standin.SetDefinition(r, &standin.APIDefinition{APIID: "bench"})
+	body := []byte(`{"message":"upstream connect error","status":502}`)
+	res := &http.Response{StatusCode: 502, Header: http.Header{"Content-Type": {"application/json"}}}
+	reader := bytes.NewReader(body)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		reader.Reset(body)
+		res.Body = io.NopCloser(reader)
+		r.Header.Del(HeaderCause)
+		OAuthCheckResponse(nil, res, r)
+		if got := r.Header.Values(HeaderCause); len(got) == 0 || got[0] != "server_error" {
+			b.Fatalf("a 502 was labelled %v, want server_error first", got)
+		}
+	}
+}
+
 // BenchmarkResponseHookResourceSuccess: a resource server's 2xx JSON is
 // peeked (at most classify.ResourceSuccessPeek bytes) for Slack-style
 // {"ok":false} errors; a real success is not labelled.
