@@ -2312,6 +2312,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidScope, NonstandardErrorShape},
 	},
 	{
+		name: "Spring Boot's default 404 body to a keyed call is a path no handler serves", source: "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling",
+		req:      Request{Method: "POST", Path: "/api/v2/users/1/messages/happy", Header: hdr("Authorization", "Basic UExBQ0VIT0xERVI6UExBQ0VIT0xERVI=", "Content-Type", "application/json"), Body: []byte(`{"text":"hi"}`)},
+		resp:     jsonResp("404", `{"timestamp":"2019-09-09T19:02:19.253+0000","status":404,"error":"Not Found","message":"Not Found","path":"/api/v2/users/1/messages/happy"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
+	},
+	{
+		name: "a resource's own 404 for a missing object is the API's answer", source: "https://docs.spring.io/spring-boot/reference/web/servlet.html#web.servlet.spring-mvc.error-handling",
+		req:      Request{Method: "GET", Path: "/api/v2/orders/99", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("404", `{"error":"order_not_found","message":"No order 99"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -855,7 +855,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
-	if status == 405 || status == 404 && routeMissing(body.b) {
+	if status == 405 || status == 404 && (routeMissing(body.b) || springNoHandler(&f, body.b)) {
 		// A gateway's or framework's "no route" (3scale's "No Mapping Rule
 		// matched", Kong's "no Route matched"), or a 405, the method refused
 		// whatever its words (RFC 9110 §15.5.6): the call reached the wrong
@@ -1555,7 +1555,14 @@ func clientSecretHeader(req *Request) bool {
 // routeWords say a request matched no route, not that an object is absent.
 var routeWords = [...]string{"no mapping rule", "no route matched", "no matching route", "route not found", "no route found",
 	"bad url", "invalid url", "unknown url", "unrecognized request url", "unknown endpoint", "endpoint not found", "no such endpoint",
-	"unknown path", "no handler found", "method not allowed"}
+	"unknown path", "no handler found", "method not allowed", "version not found"}
+
+// springNoHandler is Spring Boot's default error body for a path no
+// handler maps ({"timestamp":…,"status":404,"error":"Not Found","path":…}):
+// the call went to a path the API does not serve.
+func springNoHandler(f *oauthFields, b []byte) bool {
+	return f.err.kind == kindString && string(f.err.raw) == "Not Found" && containsFold(b, `"path"`) && containsFold(b, `"timestamp"`)
+}
 
 func routeMissing(b []byte) bool {
 	if len(b) > 4096 {
