@@ -2324,6 +2324,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "an anti-CSRF header with a key-shaped value is no key sent", source: "https://owasp.org/www-community/attacks/csrf",
+		req:      Request{Method: "POST", Path: "/api/v1/items", Header: hdr("X-Csrf-Token", "PLACEHOLDERcsrf0000000000000001", "Content-Type", "application/json"), Body: []byte(`{"name":"x"}`)},
+		resp:     jsonResp("401", `{"message":"Unauthorized"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

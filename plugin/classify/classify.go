@@ -1462,9 +1462,10 @@ func carriesTokenLike(req *Request) bool {
 }
 
 // idHeader names headers that carry ids of the request, its trace or its
-// client, never a credential.
+// client, or an anti-CSRF token: never a credential.
 func idHeader(name string) bool {
-	for _, w := range [...]string{"id", "trace", "span", "request", "correlation", "forwarded", "signature", "nonce", "timestamp", "date", "version", "hash", "sha"} {
+	for _, w := range [...]string{"id", "trace", "span", "request", "correlation", "forwarded", "signature", "nonce", "timestamp", "date", "version", "hash", "sha",
+		"csrf", "xsrf"} { // an anti-CSRF token is no credential
 		if containsFold(name, w) {
 			return true
 		}
