@@ -1405,7 +1405,7 @@ func appIDQuery(q string) bool {
 // named for a login or a token (tokenCreate, login, signIn,
 // refreshAuthToken, customerAccessTokenCreate, obtainJSONWebToken).
 func graphQLLogin(req *Request) bool {
-	if req.Method != http.MethodPost || !(containsFold(req.Path, "graphql") || containsFold(req.Path, "auth")) || !jsonBody(req.Body) {
+	if req.Method != http.MethodPost || !jsonBody(req.Body) || !(containsFold(req.Path, "graphql") || containsFold(req.Path, "auth")) {
 		return false // other POSTs pay nothing for this
 	}
 	q, ok := jsonStringField(req.Body, "query")
