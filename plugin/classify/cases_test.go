@@ -2330,6 +2330,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "a vendor code that reads as the credential missing places an uncredentialed call", source: "https://docs.rapyd.net/en/troubleshooting-authentication-and-authorization-errors.html",
+		req:      Request{Method: "POST", Path: "/v1/payments", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"amount":100}`)},
+		resp:     jsonResp("400", `{"status":{"error_code":"MISSING_AUTHENTICATION_HEADERS","status":"ERROR","message":"The request did not contain the required headers for authentication.","response_code":"MISSING_AUTHENTICATION_HEADERS"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -989,6 +989,14 @@ func saysNoToken(f *oauthFields) bool {
 			return true
 		}
 	}
+	// A vendor code that reads as the credential missing (Rapyd's
+	// MISSING_AUTHENTICATION_HEADERS).
+	var buf [128]byte
+	for i := 0; i < f.vendor.n; i++ {
+		if words := codeWords(f.vendor.codes[i].raw, buf[:0]); words != nil && phraseSays(words, EndpointResource, MissingToken) {
+			return true
+		}
+	}
 	return false
 }
 
