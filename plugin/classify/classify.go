@@ -65,7 +65,8 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		}
 	}
 	if r.Endpoint == EndpointResource && resp.Status < 300 && resp.Status != 204 && !resp.Unread && placedByCredentials(&r.Why) &&
-		req.Method == http.MethodPost && isJSONMediaType(MediaType(resp.Header)) {
+		req.Method == http.MethodPost && isJSONMediaType(MediaType(resp.Header)) &&
+		(headerValue(resp.Header, "Content-Encoding") != "" || indexFold(resp.Body, `"access_token"`) >= 0) {
 		// A key traded for an access token (Deepgram's POST /v1/auth/grant
 		// with its API key): the answer's own shape says token call.
 		body := decodeBody(resp, opts.maxBody())
@@ -98,7 +99,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && loginPath(req.Path)
 		r.passwordLogin = params.has(pPassword) || basicLogin || graphQLLogin(req) && graphQLPassword(req)
-		if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+		if jsonBody(req.Body) {
 			r.jsonGrant = params.has(pGrantType)
 		}
 		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
@@ -1437,7 +1438,7 @@ func carriesTokenLike(req *Request) bool {
 			return true
 		}
 	}
-	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+	if jsonBody(req.Body) {
 		o := newJSONObject(req.Body)
 		for {
 			k, v, kind, ok := o.next()

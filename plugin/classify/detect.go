@@ -356,13 +356,9 @@ func sentCredentials(req *Request, status int) bool {
 // (Proxmox's PVEAuthCookie, a framework's sessionid): a credential an
 // API can refuse, so its 401 is that credential refused, not missing.
 func authCookie(cookies string) bool {
-	for len(cookies) > 0 {
+	for cookies != "" {
 		var pair string
-		if i := indexString(cookies, ';'); i >= 0 {
-			pair, cookies = cookies[:i], cookies[i+1:]
-		} else {
-			pair, cookies = cookies, ""
-		}
+		pair, cookies, _ = strings.Cut(cookies, ";")
 		name, value, _ := strings.Cut(trimSpace(pair), "=")
 		if len(value) < 8 {
 			continue
@@ -472,7 +468,7 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 		return "oauth_token", ""
 	case params.has(pToken) && req.Method == http.MethodGet && queryHas(req.RawQuery, "token"):
 		return "token", "" // Trello, many REST APIs: ?key=…&token=…
-	case req.Method == http.MethodPost && queryFilled(req.RawQuery, "token") && queryHas(req.RawQuery, "token") && jsonBody(req.Body):
+	case req.Method == http.MethodPost && queryHas(req.RawQuery, "token") && queryFilled(req.RawQuery, "token") && jsonBody(req.Body):
 		return "token", "" // a JSON call with ?token= (TP-Link's cloud passthrough), no form to introspect
 	}
 	if params.has(pAccessToken) && len(req.Body) > 0 && !params.has(pGrantType) {

@@ -59,7 +59,7 @@ func requestGrant(req *Request) string {
 	if v, ok := queryValue(req.RawQuery, "grant_type"); ok {
 		return unescapeQuery(v)
 	}
-	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+	if jsonBody(req.Body) {
 		if v, ok := memberString(req.Body, "grant_type"); ok {
 			return string(unescapeJSON(v.raw)) // MTN MoMo's JSON token request
 		}
@@ -76,7 +76,7 @@ func grantIs(req *Request, grant string) bool {
 	if v, ok := queryValue(req.RawQuery, "grant_type"); ok {
 		return v == grant
 	}
-	if i := skipSpace(req.Body, 0); i < len(req.Body) && req.Body[i] == '{' {
+	if jsonBody(req.Body) {
 		if v, ok := memberString(req.Body, "grant_type"); ok {
 			return string(v.raw) == grant
 		}
