@@ -2336,6 +2336,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
 	},
 	{
+		name: "an auth_key in the query is the app's key, so its refusal is the key refused", source: "https://pusher.com/docs/channels/library_auth_reference/rest-api/#authentication",
+		req:      Request{Method: "POST", Path: "/apps/1/events", RawQuery: "auth_key=PLACEHOLDERkey0000000001&auth_timestamp=1700000000&auth_version=1.0&body_md5=PLACEHOLDER&auth_signature=PLACEHOLDER", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"name":"e","channels":["c"],"data":"{}"}`)},
+		resp:     Response{Status: 401, Header: hdr("Content-Type", "text/plain"), Body: []byte("Timestamp expired: Given timestamp (2025-06-09T02:12:03Z) not within 600s of server time\n")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

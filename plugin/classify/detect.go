@@ -1080,7 +1080,7 @@ var secretParamNames = [...]string{"secret", "appsecret", "secretkey", "clientse
 // keyParamSuffixes end the names of parameters that carry an API key or a
 // signing key id, compared without case, "_" or "-": HubSpot's hapikey,
 // Alibaba's AccessKeyId, Tencent's SecretId, api_token.
-var keyParamSuffixes = [...]string{"apikey", "accesskeyid", "accesskey", "secretid", "apitoken", "authtoken", "wstoken"}
+var keyParamSuffixes = [...]string{"apikey", "accesskeyid", "accesskey", "secretid", "apitoken", "authtoken", "wstoken", "authkey"}
 
 func vendorParamBit(name string) uint32 {
 	if len(name) < 5 || len(name) > 40 {
