@@ -2342,6 +2342,30 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "a re-authenticate hint after an expired token leaves the token's cause", source: "https://infisical.com/docs/api-reference/overview/authentication",
+		req:      Request{Method: "GET", Path: "/api/v2/workspace", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("401", `{"statusCode":401,"message":"Access token expired. Please reauthenticate.","error":"TokenError"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "re-authentication asked for on its own is interaction", source: "https://openid.net/specs/openid-connect-core-1_0.html#AuthError",
+		req:      Request{Method: "GET", Path: "/api/v2/workspace", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("401", `{"message":"Please re-authenticate to continue."}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InteractionRequired, MissingWWWAuthenticate},
+	},
+	{
+		name: "a 404 that admits insufficient access is a scope refusal hidden as not found", source: "https://developer.travis-ci.com/authentication",
+		req:      Request{Method: "GET", Path: "/v3/repo/acme%2Fapp", Header: hdr("Authorization", "token PLACEHOLDERtoken000001")},
+		resp:     jsonResp("404", `{"@type":"error","error_type":"not_found","error_message":"repository not found (or insufficient access)"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
+	},
+	{
+		name: "words labelled text/html are no edge page", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/repos/acme/builds", Header: hdr("Authorization", "token PLACEHOLDERtoken000001")},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/html; charset=utf-8"), Body: []byte("access denied")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -1020,7 +1020,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			r.add(HTMLErrorPage) // "<h1>Developer Inactive</h1>"
 			return
 		}
-	case status == 403 && f.format == formatHTML && resourceCredential(req, status) != "":
+	case status == 403 && f.format == formatHTML && markup(body.b) && resourceCredential(req, status) != "":
 		// An HTML refusal to a token-bearing API call, with no challenge:
 		// what stands in front of the API answered (Cloud Armor's bare
 		// "403 Forbidden" page), not the resource server.
@@ -1594,4 +1594,11 @@ func credentialsBlamed(f *oauthFields) bool {
 		}
 	}
 	return false
+}
+
+// markup reports a body that opens as a page ("<html>", "<!DOCTYPE"),
+// not words a server labelled text/html ("access denied").
+func markup(body []byte) bool {
+	i := skipSpace(body, 0)
+	return i < len(body) && body[i] == '<'
 }

@@ -164,7 +164,7 @@ var Phrases = []Phrase{
 	{"interaction_needed", InteractionRequired,
 		[][]string{{"mfa required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
 			"password change required", "change password required", "change_password_required", "must change", "password must be changed",
-			"reauthenticate", "re-authenticate", "re-authentication required", "reauthentication required", "must re-authenticate", "consent required", "consent_required", "interaction required", "enroll",
+			"re-authentication required", "reauthentication required", "must re-authenticate", "consent required", "consent_required", "interaction required", "enroll",
 			"two step validat", "two-step verification", "two step verification", "2-step verification", "two-factor", "two factor", "2fa required"}},
 		"", false, "workos, fusionauth, auth0, open banking", "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"},
 
@@ -260,7 +260,7 @@ var Phrases = []Phrase{
 			"additional_authorization_required", "additional authorization", "unauthorized to access", "not allowed to access",
 			"not authorized by access token", "not authorized by the access token", "not authorized by the token",
 			"not authorized by token", "not covered by the token", "not covered by the access token", // Nordea's error.resource.denied
-			"no access to", "failed permission", "isn't authorized to access", "isn't allowed to access",
+			"no access to", "insufficient access", "failed permission", "isn't authorized to access", "isn't allowed to access",
 			// Authorization, not authentication: Xero's AuthorizationUnsuccessful,
 			// OVH's NOT_GRANTED_CALL "This call has not been granted".
 			"authorization unsuccessful", "authorisation unsuccessful", "authorizationunsuccessful", "has not been granted"}},
@@ -377,6 +377,12 @@ var Phrases = []Phrase{
 		[][]string{{"unauthorized", "unauthenticated", "not authorized", "authentication failed", "unauthorised", "not authorised",
 			"insufficient authentication", "insufficient credentials"}},
 		EndpointResource, false, "aws api gateway, kong", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// A bare "please re-authenticate" is the remedy servers append to
+	// what went wrong ("Your token has expired. Please re-authenticate."):
+	// after the token rows, so the cause named beside it wins.
+	{"reauth_hint", InteractionRequired,
+		[][]string{{"reauthenticate", "re-authenticate"}},
+		"", false, "workos, infisical", "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"},
 	// The token passed and the call's own parameters did not (RFC 6750
 	// §3.1's invalid_request), whatever status carried it (XING's 403
 	// INVALID_PARAMETERS). After the token rows: a bad token parameter is
