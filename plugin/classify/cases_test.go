@@ -2366,6 +2366,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
 	},
 	{
+		name: "a token_info call is introspection, and its answer needs active", source: "https://www.rfc-editor.org/rfc/rfc7662#section-2.2",
+		req:      Request{Method: "POST", Path: "/oauth/token_info", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"access_token":"PLACEHOLDER-access-token"}`)},
+		resp:     jsonResp("200", `{"access_token":"PLACEHOLDER-access-token","token_type":"bearer","expires_in":0,"scope":"read"}`),
+		endpoint: EndpointIntrospect, verdict: VerdictInvalid, causes: []Code{MissingActive},
+	},
+	{
+		name: "a token_info answer with active is introspection done right", source: "https://www.rfc-editor.org/rfc/rfc7662#section-2.2",
+		req:      Request{Method: "POST", Path: "/oauth/token_info", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`token=PLACEHOLDER-access-token`)},
+		resp:     jsonResp("200", `{"active":true,"scope":"read","client_id":"app"}`),
+		endpoint: EndpointIntrospect, verdict: VerdictOK, causes: []Code{OK},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -122,6 +122,8 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "request_token"
 	case "introspect":
 		return EndpointIntrospect, "introspect"
+	case "token_info": // Clerk's token-info: introspection by another name (Google's tokeninfo is a resource below)
+		return EndpointIntrospect, "token_info"
 	case "introspection":
 		return EndpointIntrospect, "introspection"
 	case "introspect.oauth2":
