@@ -2378,6 +2378,18 @@ var exchanges = []exchange{
 		endpoint: EndpointIntrospect, verdict: VerdictOK, causes: []Code{OK},
 	},
 	{
+		name: "a 401 that calls the absent key a bad parameter is the key missing", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/1/charges", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("401", `{"errors":[{"type":"invalid_parameter","parameter_name":"api_key","message":"api_key must be sent"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken, MissingWWWAuthenticate},
+	},
+	{
+		name: "a security_key parameter is the merchant's key", source: "https://docs.nmi.com/reference/payment-api",
+		req:      Request{Method: "GET", Path: "/api/v1/charges", RawQuery: "security_key=PLACEHOLDERkey0000000001&limit=10", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("200", `{"charges":[]}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

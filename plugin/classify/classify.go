@@ -972,6 +972,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = MissingToken
 		r.Why.rule("scope_without_token", r.Why.From, r.Why.Term)
 	}
+	if root == InvalidRequest && status == 401 && !sent && !vendorCarried {
+		// A 401 that calls the missing key a bad parameter (Pagar.me's
+		// invalid_parameter "api_key está faltando"): the request had no
+		// credential, which RFC 6750 §3.1 answers 401 for.
+		root = MissingToken
+		r.Why.rule("params_without_token", r.Why.From, r.Why.Term)
+	}
 	if root == MissingToken && sent && (r.Why.Rule != "token_absent" || schemeToken(req) ||
 		authorizationToken(req) && containsFold(r.Why.Term, "credentials were not provided")) {
 		// Generic "authentication required" with a token sent; and "no

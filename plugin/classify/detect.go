@@ -1082,7 +1082,8 @@ var secretParamNames = [...]string{"secret", "appsecret", "secretkey", "clientse
 // keyParamSuffixes end the names of parameters that carry an API key or a
 // signing key id, compared without case, "_" or "-": HubSpot's hapikey,
 // Alibaba's AccessKeyId, Tencent's SecretId, api_token.
-var keyParamSuffixes = [...]string{"apikey", "accesskeyid", "accesskey", "secretid", "apitoken", "authtoken", "wstoken", "authkey"}
+var keyParamSuffixes = [...]string{"apikey", "accesskeyid", "accesskey", "secretid", "apitoken", "authtoken", "wstoken", "authkey",
+	"securitykey"} // NMI's security_key
 
 func vendorParamBit(name string) uint32 {
 	if len(name) < 5 || len(name) > 40 {
