@@ -2390,6 +2390,42 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a parameter sent empty is the request's fault, even a PKCE verifier", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=authorization_code&code=PLACEHOLDER-code&client_id=app&code_verifier=`)},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"code_verifier must not be empty"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a challenge's invalid_request with an expired-token description is the token's", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3",
+		req:      Request{Method: "GET", Path: "/v1/me", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     Response{Status: 401, Header: hdr("WWW-Authenticate", `Bearer error="invalid_request", error_description="TOKEN_EXPIRED"`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "a challenge's invalid_request about a parameter stays the request's", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/v1/me", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     Response{Status: 400, Header: hdr("WWW-Authenticate", `Bearer error="invalid_request", error_description="the limit parameter is malformed"`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "authorization expected and none provided is the credential missing", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/api/v3/surveys", Header: hdr("Accept", "application/json")},
+		resp:     jsonResp("400", `{"meta":{"error":{"errorMessage":"An API token was expected in the headers, but none was provided.","errorCode":"AUTH_1"}}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
+		name: "an OAuth server's verify path is introspection, and its answer needs active", source: "https://www.rfc-editor.org/rfc/rfc7662#section-2.2",
+		req:      Request{Method: "GET", Path: "/oauth2/v2/verify", RawQuery: "access_token=PLACEHOLDER-access-token"},
+		resp:     jsonResp("200", `{"scope":"profile","client_id":"app","expires_in":3600}`),
+		endpoint: EndpointIntrospect, verdict: VerdictInvalid, causes: []Code{MissingActive},
+	},
+	{
+		name: "at introspection an expired token named by the description is the token's", source: "https://www.rfc-editor.org/rfc/rfc7662#section-2.3",
+		req:      Request{Method: "GET", Path: "/oauth2/v2/verify", RawQuery: "access_token=PLACEHOLDER-access-token"},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"the access token has expired"}`),
+		endpoint: EndpointIntrospect, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

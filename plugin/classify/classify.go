@@ -905,6 +905,14 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			r.add(UnrecognizedError)
 			return
 		}
+		if c == InvalidRequest && ch.description != "" {
+			// The code gives the family, the description the root (Zettle's
+			// error="invalid_request", error_description="ACCESS_TOKEN_EXPIRED").
+			if p := challengeDescription(ch.description); p != nil && tokenOrScope(p.Cause) && p.Cause != InvalidClient {
+				c = p.Cause
+				r.Why.rule(p.Rule, "WWW-Authenticate error_description", "")
+			}
+		}
 		r.add(resourceRoot(adjustForEndpoint(c, EndpointResource), sent || vendorCarried && c == InvalidToken))
 		if status == 401 {
 			return
@@ -1608,4 +1616,17 @@ func credentialsBlamed(f *oauthFields) bool {
 func markup(body []byte) bool {
 	i := skipSpace(body, 0)
 	return i < len(body) && body[i] == '<'
+}
+
+// challengeDescription matches a challenge's error_description as words,
+// or as a code when it is one ("ACCESS_TOKEN_EXPIRED").
+func challengeDescription(desc string) *Phrase {
+	if p := phraseMatch([]byte(desc), EndpointResource); p != nil {
+		return p
+	}
+	var buf [128]byte
+	if words := codeWords([]byte(desc), buf[:0]); words != nil {
+		return phraseMatch(words, EndpointResource)
+	}
+	return nil
 }

@@ -207,6 +207,11 @@ func pathKind(path string) (Endpoint, string) {
 		// Syncope's /accessTokens/login, /tokens/create.
 		return EndpointToken, "token/exchange"
 	}
+	if equalFold(last, "verify") && containsFold(path, "oauth") {
+		// LINE's /oauth2/v2.1/verify, Vlaanderen's …/oauth/v2/…/verify:
+		// an OAuth server's token check, introspection by another name.
+		return EndpointIntrospect, "oauth/verify"
+	}
 	if sessionRefresh(last, prev) {
 		// A session API's refresh (Descope's /v1/auth/refresh, Keratin's
 		// /session/refresh): the caller's refresh token traded for a new one.

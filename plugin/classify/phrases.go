@@ -96,11 +96,19 @@ var Phrases = []Phrase{
 	// below says so too; this row keeps it ahead of param_missing).
 	{"client_param_missing", InvalidClient,
 		[][]string{{"client_id", "client id", "client_secret", "client secret", "app secret", "consumer secret", "app-key", "app key", "appkey", "api key", "api-key", "apikey"},
-			{"missing", "is required", "must be provided", "not provided", "is empty", "please provide"}},
+			{"missing", "is required", "must be provided", "not provided", "is empty", "please provide", "cannot be empty", "must not be empty",
+				"can't be empty", "cannot be blank", "can't be blank", "must not be blank"}},
 		EndpointToken, false, "envoy, keycloak, finicity", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"param_missing", InvalidRequest,
 		[][]string{{"missing", "is required", "are required", "must be provided", "not provided", "or empty", "is empty"}, {"parameter", "param "}},
 		EndpointToken, false, "viessmann, rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// A parameter sent empty ("code_verifier cannot be empty", "username
+	// can't be blank"): the request's fault, whatever the value is of.
+	{"param_empty", InvalidRequest,
+		[][]string{{"cannot be empty", "can not be empty", "can't be empty", "must not be empty", "should not be empty",
+			"cannot be blank", "can't be blank", "must not be blank"}},
+		EndpointToken, false, "zettle, rails", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// PKCE: the verifier does not match the challenge.
 	{"pkce_verifier", InvalidGrant,
@@ -348,6 +356,13 @@ var Phrases = []Phrase{
 			"authorization header not present", "authorization header was not", "need a token", "requires a token", "access_token is required",
 			"access token is required", "token is required", "access_token is missing", "access_token is required"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// A credential expected and none sent, in two halves of a sentence
+	// (Qualtrics' "Expected authorization in headers, but none provided").
+	{"credential_absent", MissingToken,
+		[][]string{{"authorization", "authentication", "credential", "token", "api key", "api-key", "apikey"},
+			{"none provided", "none was provided", "none were provided", "none given", "none supplied", "none found",
+				"was not supplied", "were not supplied", "was not sent", "were not sent"}},
+		EndpointResource, false, "qualtrics", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// An API key named as missing (Bugsnag's "Missing 'Bugsnag-Api-Key'
 	// header"): at an API the key stands for the token.
 	{"key_missing", MissingToken,
@@ -464,13 +479,22 @@ var phraseUnless = map[string][]string{
 }
 
 // phraseMatch is the first phrase row that matches text, for endpoint.
+// appliesAt reports whether the row is read at the endpoint kind. A
+// resource row about the token being bad also reads at introspection,
+// where the token checked is the subject (LINE's verify: invalid_request
+// "access token expired").
+func (p *Phrase) appliesAt(endpoint Endpoint) bool {
+	return p.Only == "" || p.Only == endpoint ||
+		endpoint == EndpointIntrospect && p.Only == EndpointResource && p.Cause == InvalidToken
+}
+
 func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
 	if len(text) == 0 {
 		return nil
 	}
 	for i := range Phrases {
 		p := &Phrases[i]
-		if p.Only != "" && p.Only != endpoint || p.Cause == InvalidTarget && endpoint == EndpointResource {
+		if !p.appliesAt(endpoint) || p.Cause == InvalidTarget && endpoint == EndpointResource {
 			continue
 		}
 		for rest := text; len(rest) > 0; {
@@ -496,7 +520,7 @@ func earliestSuspect(p *Phrase, sentence []byte, endpoint Endpoint) *Phrase {
 	best, at := p, p.firstIndex(sentence)
 	for i := range Phrases {
 		q := &Phrases[i]
-		if q.Cause == p.Cause || q.Only != "" && q.Only != endpoint || q.Cause == InvalidTarget && endpoint == EndpointResource {
+		if q.Cause == p.Cause || !q.appliesAt(endpoint) || q.Cause == InvalidTarget && endpoint == EndpointResource {
 			continue
 		}
 		if !q.matches(sentence) || q.NotListed && listed(sentence, q.Groups[0]) || q.unless(sentence) {
@@ -525,7 +549,7 @@ func (p *Phrase) firstIndex(sentence []byte) int {
 func phraseSays(text []byte, endpoint Endpoint, cause Code) bool {
 	for i := range Phrases {
 		p := &Phrases[i]
-		if p.Cause != cause || p.Only != "" && p.Only != endpoint {
+		if p.Cause != cause || !p.appliesAt(endpoint) {
 			continue
 		}
 		for rest := text; len(rest) > 0; {

@@ -443,6 +443,9 @@ func adjustForEndpoint(c Code, endpoint Endpoint) Code {
 	}
 	switch c {
 	case InvalidToken, MissingToken:
+		if c == InvalidToken && endpoint == EndpointIntrospect {
+			return c // the token checked is the subject (LINE's verify)
+		}
 		return InvalidClient
 	case InsufficientScope:
 		return InvalidScope

@@ -8,6 +8,8 @@ type challenge struct {
 	found bool
 	// errorCode is the raw error auth-param, empty if absent.
 	errorCode string
+	// description is the error_description auth-param beside it.
+	description string
 }
 
 // oauthChallenge returns the first Bearer or DPoP challenge across the
@@ -22,7 +24,7 @@ func oauthChallenge(values []string) challenge {
 				break
 			}
 			isOAuth := equalFold(scheme, "Bearer") || equalFold(scheme, "DPoP")
-			var errCode string
+			var errCode, desc string
 			for {
 				name, val, ok := p.nextParam()
 				if !ok {
@@ -31,12 +33,15 @@ func oauthChallenge(values []string) challenge {
 				if isOAuth && equalFold(name, "error") {
 					errCode = val
 				}
+				if isOAuth && equalFold(name, "error_description") {
+					desc = val
+				}
 			}
 			if !isOAuth {
 				continue
 			}
 			if errCode != "" {
-				return challenge{found: true, errorCode: errCode}
+				return challenge{found: true, errorCode: errCode, description: desc}
 			}
 			if !first.found {
 				first = challenge{found: true}
