@@ -2426,6 +2426,18 @@ var exchanges = []exchange{
 		endpoint: EndpointIntrospect, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
+		name: "a vendor header named …secret carries the client's credential", source: "https://docs.truv.com/reference/authentication",
+		req:      Request{Method: "POST", Path: "/v1/orders", Header: hdr("X-Client-Id", "PLACEHOLDER-client-id", "X-Access-Secret", "PLACEHOLDER-secret-0001", "Content-Type", "application/json"), Body: []byte(`{"amount":"x"}`)},
+		resp:     jsonResp("400", `{"error":{"code":"validation_error","message":"Validation error"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "an expired consent at an open-banking API is the token's grant gone", source: "https://www.berlin-group.org/nextgenpsd2-downloads",
+		req:      Request{Method: "GET", Path: "/v1/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token", "Consent-ID", "PLACEHOLDER-consent")},
+		resp:     jsonResp("400", `{"error":{"code":"ACCESS_REVOKED","message":"The consent was revoked by the user"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

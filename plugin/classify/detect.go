@@ -403,6 +403,11 @@ func keyHeaderName(name string) bool {
 	if len(name) > 4 && equalFold(name[len(name)-4:], "-api") {
 		return true
 	}
+	// A secret of the vendor's naming (Truv's X-Access-Secret, Pinwheel's
+	// X-Api-Secret).
+	if len(name) > 6 && hasSuffixFold(name, "secret") {
+		return true
+	}
 	// X-Auth-Client, X-Auth-Key (Veriff's, Cloudflare's): credentials. A
 	// signature header beside them (TrueLayer's Tl-Signature) signs the
 	// body and is no credential of its own.

@@ -378,7 +378,8 @@ var Phrases = []Phrase{
 		EndpointResource, false, "github, linear, google cloud storage", "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api"},
 	{"token_bad", InvalidToken,
 		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credential", "api key", "authentication", "signature", "oauth",
-			"subscription key", "access key", "key", "secretid", "secret id"}, wordsBad},
+			"subscription key", "access key", "key", "secretid", "secret id",
+			"consent"}, wordsBad},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// The server could not authenticate the caller at all (ImageKit's
 	// 403 "Your account cannot be authenticated", Exoscale's "unable to
