@@ -2432,7 +2432,7 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
 	},
 	{
-		name: "an expired consent at an open-banking API is the token's grant gone", source: "https://www.berlin-group.org/nextgenpsd2-downloads",
+		name: "a revoked consent at an open-banking API is the token's grant gone", source: "https://www.berlin-group.org/nextgenpsd2-downloads",
 		req:      Request{Method: "GET", Path: "/v1/accounts", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token", "Consent-ID", "PLACEHOLDER-consent")},
 		resp:     jsonResp("400", `{"error":{"code":"ACCESS_REVOKED","message":"The consent was revoked by the user"}}`),
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
