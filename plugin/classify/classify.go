@@ -926,8 +926,8 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish && !(sent && messageSaysTokenError(&f)) {
 				return // a success: not Slack's or VK's error envelope
 			}
-			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) {
-				root = c
+			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) || c == InvalidRequest && r.Why.Rule == "replay_guard" {
+				root = c // a refused nonce is the request's, whatever the status
 			}
 			if root == InsufficientScope && status == 401 && (r.Why.Rule == "scope_missing" || r.Why.Rule == "not_permitted_here") &&
 				credentialsBlamed(&f) {
@@ -1103,6 +1103,12 @@ func classifyResourceFailure(r *Result, f *oauthFields, resp *Response) {
 			r.add(transient(r, c, resp))
 			return
 		case known && tokenOrScope(c) && !(r.Why.byStatus && resp.Status >= 500):
+			r.add(c)
+			return
+		case known && c == MissingToken && r.Why.byStatus && missingRule(r.Why.Rule):
+			// A 5xx that says in words the call carried no credential
+			// (Untappd's 500 "This method requires authentication."): the
+			// body outranks the status; a server's own failure never says so.
 			r.add(c)
 			return
 		}
@@ -1629,4 +1635,13 @@ func challengeDescription(desc string) *Phrase {
 		return phraseMatch(words, EndpointResource)
 	}
 	return nil
+}
+
+// missingRule names the phrase rows that say a credential was absent.
+func missingRule(rule string) bool {
+	switch rule {
+	case "token_absent", "auth_required", "credential_absent", "key_missing":
+		return true
+	}
+	return false
 }

@@ -417,6 +417,9 @@ func keyHeaderName(name string) bool {
 	// A key of the vendor's naming (Flagsmith's X-Environment-Key,
 	// X-App-Key, Cielo's MerchantKey); not a request's idempotency,
 	// WebSocket, cache or message-routing key.
+	if equalFold(name, "key") {
+		return true // Gate's and Poloniex's signed calls: KEY beside SIGN
+	}
 	if len(name) < 6 || !hasSuffixFold(name, "key") {
 		return false
 	}
@@ -492,6 +495,13 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	for _, name := range tokenHeaders {
 		if v := req.Header[name]; len(v) > 0 && !placeholderToken(trimSpace(v[0])) {
 			return name, "" // an empty one is no token (Tuya's login sends "access_token: ")
+		}
+	}
+	if req.RawQuery != "" && queryHas(req.RawQuery, "oauth_consumer_key") && queryHas(req.RawQuery, "oauth_signature") {
+		if pk, _ := pathKind(req.Path); pk == EndpointNone {
+			// Two-legged OAuth 1.0a (RFC 5849 §3.1 without a token):
+			// FatSecret's REST calls, signed by the consumer in the query.
+			return "signature", ""
 		}
 	}
 	if status >= 400 { // only a refusal needs it named; a success passes as it is

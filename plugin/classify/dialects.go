@@ -540,7 +540,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
 		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg",
-		"errMsg", "errorMsg", "ErrorMessage", "ErrorDetails", "status_message", "messageDescription", "text":
+		"errMsg", "errorMsg", "ErrorMessage", "ErrorDetails", "status_message", "messageDescription", "text",
+		"error_detail", "ret_msg", "retMsg", "err-msg":
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			if v.msgFromCode && v.msg2.kind == kindNone {
 				// Ory's {"reason":"Token is expired","message":"The requested

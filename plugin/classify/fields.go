@@ -160,10 +160,10 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 			break
 		}
 		switch string(key) {
-		case "code":
+		case "code", "ret_code", "retCode", "err-code": // Bybit's retCode, Huobi's err-code
 			code = value{raw: val, kind: kind}
 		case "data", "result":
-			dataFilled = kind != kindNull
+			dataFilled = kind != kindNull && !emptyContainer(val) // Bybit's "result":{} beside its error
 			if kind == kindString && string(key) == "result" {
 				result = value{raw: val, kind: kind}
 			}
@@ -238,6 +238,9 @@ func (f *oauthFields) set(key []byte, v value) {
 		if v.kind == kindObject {
 			f.scanNested(v.raw)
 		}
+		if v.kind == kindArray {
+			f.vendor.scanArray(v.raw, 1) // Kraken's {"error":["EAPI:Invalid key"]}
+		}
 		if v.kind == kindString {
 			f.vendor.addCode(v)
 		}
@@ -259,6 +262,8 @@ func (f *oauthFields) set(key []byte, v value) {
 		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description",
 		// Kotak's {"stCode":…,"errMsg":…}, Digi-Key's ErrorMessage, TMDB's status_message.
 		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage", "messageDescription",
+		"ret_msg", "retMsg", "err-msg", // Bybit's and Huobi's envelopes
+		"error_detail", // Untappd's meta.error_detail
 		"moreInformation", // IBM API Connect's {"httpCode","httpMessage","moreInformation"}
 		"Error Message":   // Alpha Vantage's 200 {"Error Message":"Invalid API call. …"}
 		if !f.message.present() || f.message.kind != kindString {
@@ -408,4 +413,13 @@ func failureCode(v value) bool {
 		return true
 	}
 	return false
+}
+
+// emptyContainer reports "{}" or "[]", spaces allowed inside.
+func emptyContainer(v []byte) bool {
+	if len(v) < 2 || v[0] != '{' && v[0] != '[' {
+		return false
+	}
+	i := skipSpace(v, 1)
+	return i == len(v)-1 && (v[i] == '}' || v[i] == ']')
 }

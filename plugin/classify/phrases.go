@@ -376,10 +376,25 @@ var Phrases = []Phrase{
 			"no authentication", "not authenticated", "login required", "please authenticate", "not logged in", "must be authenticated",
 			"anonymous caller"}},
 		EndpointResource, false, "github, linear, google cloud storage", "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api"},
+	// A signed call's replay guard refused it (Kraken's "Invalid nonce",
+	// FatSecret's "Invalid/expired timestamp", OAuth 1.0a's nonce_used):
+	// the request was built wrong, not its key. Before the token rows,
+	// which would read "oauth_timestamp" as the credential. A timestamp
+	// only "expired" stays the key's (Pusher's auth_timestamp).
+	{"replay_guard", InvalidRequest,
+		[][]string{{"nonce", "timestamp"}, {"too small", "small", "too low", "too old", "already used", "used", "refused", "out of range", "invalid", "not valid", "incorrect", "wrong"}},
+		EndpointResource, false, "kraken, fatsecret, bitstamp", "https://www.rfc-editor.org/rfc/rfc5849#section-3.3"},
 	{"token_bad", InvalidToken,
 		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credential", "api key", "authentication", "signature", "oauth",
 			"subscription key", "access key", "key", "secretid", "secret id",
-			"consent"}, wordsBad},
+			"consent", "api_key", "apikey"}, wordsBad},
+		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// A signed call whose signature failed (exchanges' "Signature Error",
+	// "sign signature error", "error sign!"): the key's signing, which at
+	// an API stands for the token.
+	{"signature_error", InvalidToken,
+		[][]string{{"signature error", "sign error", "error sign", "signature mismatch", "signature not valid", "signature invalid",
+			"signature verification failed", "invalid sign", "signature is invalid", "signature does not match", "signature failed"}},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// The server could not authenticate the caller at all (ImageKit's
 	// 403 "Your account cannot be authenticated", Exoscale's "unable to
