@@ -2486,6 +2486,30 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, ErrorInSuccessStatus},
 	},
 	{
+		name: "a Japanese description of an expired refresh token names the grant", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=refresh_token&refresh_token=PLACEHOLDER-rt&client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"リフレッシュトークンの有効期限が切れました。"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "a Japanese description of an unknown client names the client", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=client_credentials&client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("400", `{"error":"unauthorized_client","error_description":"指定されたクライアントは見つかりません。"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient},
+	},
+	{
+		name: "a Chinese message of a used authorization code in a 200 is the grant refused", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth2/access_token/", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"app_id":1,"secret":"PLACEHOLDER-cs","grant_type":"auth_code","auth_code":"PLACEHOLDER-code"}`)},
+		resp:     jsonResp("200", `{"code":40100,"message":"授权码已被使用","request_id":"r1"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, ErrorInSuccessStatus, NonstandardErrorShape},
+	},
+	{
+		name: "a Japanese description of a bad access token at an API is the token's", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/1/items", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"トークンが無効です。"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

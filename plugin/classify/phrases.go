@@ -40,6 +40,8 @@ var (
 		"been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
 		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正",
+		// BASE's and Ocean Engine's: expiry passed, already used, not found, does not exist.
+		"有効期限が切れ", "切れています", "已经使用", "已使用", "已被使用", "見つかりません", "不存在",
 		// European IdPs' own languages: invalid, expired, unknown, wrong.
 		"ungültig", "ungueltig", "abgelaufen", "unbekannt", "falsch", "invalide", "expiré", "inconnu", "inválid", "no válid",
 		"expirad", "caducad", "non valid", "scadut", "sconosciut", "ongeldig", "verlopen", "onbekend"}
@@ -100,7 +102,8 @@ var Phrases = []Phrase{
 				"can't be empty", "cannot be blank", "can't be blank", "must not be blank"}},
 		EndpointToken, false, "envoy, keycloak, finicity", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"param_missing", InvalidRequest,
-		[][]string{{"missing", "is required", "are required", "must be provided", "not provided", "or empty", "is empty"}, {"parameter", "param "}},
+		[][]string{{"missing", "is required", "are required", "must be provided", "not provided", "or empty", "is empty", "缺少", "必須", "不足"},
+			{"parameter", "param ", "参数", "パラメータ", "パラメーター"}},
 		EndpointToken, false, "viessmann, rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// A parameter sent empty ("code_verifier cannot be empty", "username
@@ -150,7 +153,9 @@ var Phrases = []Phrase{
 			"user does not exist", "user is disabled", "user account", "account is", "account has", "login credentials",
 			"login failed", "invalid login",
 			// A passwordless login's one-time grant (Stytch's magic links and OTPs).
-			"magic link", "one-time passcode", "one-time code", "passcode"}, wordsBad},
+			"magic link", "one-time passcode", "one-time code", "passcode",
+			// Japanese and Chinese: authorization code, refresh token (BASE, Ocean Engine).
+			"auth_code", "認可コード", "認証コード", "リフレッシュトークン", "授权码", "刷新令牌"}, wordsBad},
 		"", false, "github, keycloak, google, fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// A refresh token's server-side session is gone (better-auth's
@@ -218,6 +223,11 @@ var Phrases = []Phrase{
 	{"client_unknown", InvalidClient,
 		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials"}},
 		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// The client in Japanese and Chinese ("クライアントが見つかりませんでした",
+	// "客户端无效"), with the same words for bad.
+	{"client_unknown_cjk", InvalidClient,
+		[][]string{{"クライアント", "客户端"}, wordsBad},
+		"", false, "base", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	// "invalid_credentials" at a token endpoint: the credentials there are
 	// the client's (a password login's are the user's: chooseRoot).
 	{"credentials_bad", InvalidClient,
@@ -387,7 +397,7 @@ var Phrases = []Phrase{
 	{"token_bad", InvalidToken,
 		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credential", "api key", "authentication", "signature", "oauth",
 			"subscription key", "access key", "key", "secretid", "secret id",
-			"consent", "api_key", "apikey"}, wordsBad},
+			"consent", "api_key", "apikey", "アクセストークン", "トークン", "访问令牌", "令牌"}, wordsBad},
 		EndpointResource, false, "github, salesforce, envoy", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// A signed call whose signature failed (exchanges' "Signature Error",
 	// "sign signature error", "error sign!"): the key's signing, which at
