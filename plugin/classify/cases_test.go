@@ -2510,6 +2510,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
 	},
 	{
+		name: "a 410 from an API is a retired endpoint, not a credential problem", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.11",
+		req:      Request{Method: "GET", Path: "/api/v1/collections", Header: hdr("X-Api-Key", "PLACEHOLDER-key-0001")},
+		resp:     jsonResp("410", `{"error":"Gone","message":"API v1 was retired; use /api/v2"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -866,6 +866,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		r.Why.rule("route_missing", "body", "")
 		return
 	}
+	if status == 410 {
+		// The API or its version was retired (RFC 9110 §15.5.11:
+		// Chroma's "The v1 API is deprecated"): no credential fixes that.
+		r.add(UnexpectedStatus)
+		r.Why.rule("gone_410", "status", "")
+		return
+	}
 	if status >= 500 {
 		classifyResourceFailure(r, &f, resp)
 		return
