@@ -2516,6 +2516,36 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
 	},
 	{
+		name: "an unregistered grant type in the query was read and refused", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth2/token", RawQuery: "grant_type=refresh&client_id=app&client_secret=PLACEHOLDER-cs&refresh_token=PLACEHOLDER-rt"},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"grant_type is invalid"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType},
+	},
+	{
+		name: "a registered grant type in the query is a request the body-reading server never saw", source: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3",
+		req:      Request{Method: "POST", Path: "/oauth2/token", RawQuery: "grant_type=refresh_token&client_id=app&client_secret=PLACEHOLDER-cs&refresh_token=PLACEHOLDER-rt"},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"grant_type is invalid"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "Entra's generic malformed number defers to an invalid_grant error", source: "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes",
+		req:      Request{Method: "POST", Path: "/common/oauth2/v2.0/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=refresh_token&client_id=app&refresh_token=x`)},
+		resp:     jsonResp("400", `{"error":"invalid_grant","error_description":"AADSTS9002313: Invalid request. Request is malformed or invalid.","error_codes":[9002313]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "a refresh-token path is a token call, and a token nested in JSON:API data is none a client reads", source: "https://jsonapi.org/format/#document-top-level",
+		req:      Request{Method: "POST", Path: "/api/refresh-token", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"data":{"attributes":{"refresh_token":"PLACEHOLDER-rt"}}}`)},
+		resp:     jsonResp("200", `{"data":{"type":"token","attributes":{"token_type":"Bearer","expires_in":3600,"access_token":"PLACEHOLDER-at"}}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{MissingAccessToken, MissingTokenType},
+	},
+	{
+		name: "a details string is the message of a 400 from an API", source: "https://advertising.amazon.com/API/docs/en-us/concepts/errors",
+		req:      Request{Method: "GET", Path: "/v2/reports", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("400", `{"code":"400","details":"The request input is invalid. Report type is unknown"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

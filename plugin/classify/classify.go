@@ -112,7 +112,10 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.refreshAsked = grantIs(req, grantRefreshToken) || refreshPath
 			r.refreshGrant = params.has(pRefreshToken) && r.refreshAsked
 			_, inBody := formValue(req.Body, "grant_type")
-			r.queryGrant = !inBody && queryHas(req.RawQuery, "grant_type") && !r.jsonGrant
+			qg, inQuery := queryValue(req.RawQuery, "grant_type")
+			// An unregistered grant type in the query was read and refused
+			// (Tencent EIAM's "invalid grant_type" to grant_type=refresh).
+			r.queryGrant = !inBody && inQuery && registeredGrant(qg) && !r.jsonGrant
 			g, _ := formValue(req.Body, "grant_type")
 			r.apiKeyGrant = containsFold(g, "apikey")
 			r.bodyUnread = req.Method == "POST" && (skipSpace(req.Body, 0) >= len(req.Body) && req.RawQuery == "" && !headerCredentials(req) ||
@@ -1651,4 +1654,14 @@ func missingRule(rule string) bool {
 		return true
 	}
 	return false
+}
+
+// registeredGrant reports a grant type RFC 6749 or an extension registers
+// (raw from a query, so "urn%3A…" too).
+func registeredGrant(g string) bool {
+	switch g {
+	case grantAuthorizationCode, grantRefreshToken, grantClientCredentials, "password", "implicit":
+		return true
+	}
+	return hasPrefixFold(g, "urn:") || hasPrefixFold(g, "urn%3a")
 }

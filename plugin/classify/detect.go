@@ -86,6 +86,8 @@ func segmentKind(seg []byte) (Endpoint, string) {
 		return EndpointToken, "access_tokens"
 	case "accesstoken":
 		return EndpointToken, "accesstoken"
+	case "refresh-token", "refresh_token", "refreshtoken": // Discuz! Q's /api/refresh-token
+		return EndpointToken, "refresh-token"
 	case "oauth_token":
 		return EndpointToken, "oauth_token"
 	case "oauth-token":

@@ -872,7 +872,8 @@ func (e *edgeSignature) isChallenge(page []byte) bool {
 // (errorText, userMessage, statusDescription, retMsg).
 func messageLikeKey(key []byte) bool {
 	return containsFold(key, "message") || containsFold(key, "msg") || containsFold(key, "description") ||
-		containsFold(key, "errortext") || containsFold(key, "error_text")
+		containsFold(key, "errortext") || containsFold(key, "error_text") ||
+		equalFoldBytes(key, "details") // Amazon Ads' {"code":"400","details":"The request input is invalid. …"}
 }
 
 // codeLikeKey reports a key named for an error or result code

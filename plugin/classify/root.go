@@ -124,7 +124,10 @@ func (w *Why) rule(name, from, term string) {
 func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known bool) {
 	endpoint, status := r.Endpoint, resp.Status
 	if n := entraNumber(f); n != 0 {
-		if c, ok := entraCodes[n]; ok {
+		if c, ok := entraCodes[n]; ok && !(c == InvalidRequest && specificError(f)) {
+			// A number that means only "malformed" (AADSTS9002313) says less
+			// than an error field naming the grant (invalid_grant to a
+			// refresh token of "1234").
 			r.Why.rule("entra_aadsts", "error_codes", "")
 			return r.adjust(c, status), true
 		}
@@ -492,4 +495,14 @@ func (w *Why) RuleText() string {
 // resource server, where a refusal is otherwise a scope or the token.
 func keepsAccessDenied(rule string) bool {
 	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive" || rule == "ip_not_allowed" || rule == "ip_allowlist"
+}
+
+// specificError reports a registered error code other than the catch-all
+// invalid_request.
+func specificError(f *oauthFields) bool {
+	if f.err.kind != kindString {
+		return false
+	}
+	c, ok := errorCodes[string(f.err.raw)]
+	return ok && c != InvalidRequest && c != ServerError
 }
