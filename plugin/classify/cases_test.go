@@ -2546,6 +2546,36 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
 	},
 	{
+		name: "a form field not set is the request's, even beside a Bad Request prefix", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=authorization_code&client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"Bad Request: code was not set, but the authorization_code grant needs one"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
+		name: "a PKCE verifier left out is a missing parameter, not a mismatch", source: "https://www.rfc-editor.org/rfc/rfc7636#section-4.5",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=authorization_code&code=PLACEHOLDER-code&client_id=app`)},
+		resp:     jsonResp("400", `{"error":"invalid_code_verifier","error_description":"A code_verifier is required for this client"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest, UnrecognizedError},
+	},
+	{
+		name: "no such authorization code is the grant unknown", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth2/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=authorization_code&code=PLACEHOLDER-code&client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("400", `{"error":"no such authorization code"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, UnrecognizedError},
+	},
+	{
+		name: "grant_type must be one the server names is the grant type unsupported", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth2/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=password&username=u&password=PLACEHOLDER-pw&client_id=app`)},
+		resp:     jsonResp("400", `{"error":"grant_type must be authorization_code or refresh_token"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType, UnrecognizedError},
+	},
+	{
+		name: "a 500 that calls the request bad is the request's", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded")},
+		resp:     jsonResp("500", `{"error":"Bad Request"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -37,7 +37,7 @@ var (
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal", "outdated",
 		"could not verify", "cannot verify", "unable to verify", "failed to verify", "verification failed",
-		"been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
+		"no such", "been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
 		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正",
 		// BASE's and Ocean Engine's: expiry passed, already used, not found, does not exist.
@@ -78,6 +78,7 @@ var Phrases = []Phrase{
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
 		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
+			"must be", // SimpleLogin's "grant_type must be authorization_code"
 			"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
 		"", false, "spring, wso2, django-oauth-toolkit, alipay", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
@@ -98,7 +99,7 @@ var Phrases = []Phrase{
 	// below says so too; this row keeps it ahead of param_missing).
 	{"client_param_missing", InvalidClient,
 		[][]string{{"client_id", "client id", "client_secret", "client secret", "app secret", "consumer secret", "app-key", "app key", "appkey", "api key", "api-key", "apikey"},
-			{"missing", "is required", "must be provided", "not provided", "is empty", "please provide", "cannot be empty", "must not be empty",
+			{"missing", "is required", "must be provided", "not provided", "is empty", "please provide", "cannot be empty", "must not be empty", "not set",
 				"can't be empty", "cannot be blank", "can't be blank", "must not be blank"}},
 		EndpointToken, false, "envoy, keycloak, finicity", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"param_missing", InvalidRequest,
@@ -112,6 +113,17 @@ var Phrases = []Phrase{
 		[][]string{{"cannot be empty", "can not be empty", "can't be empty", "must not be empty", "should not be empty",
 			"cannot be blank", "can't be blank", "must not be blank"}},
 		EndpointToken, false, "zettle, rails", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// A form field the server needed was not set (GoToSocial's "code was
+	// not set in the token request form"): the request's fault.
+	{"field_not_set", InvalidRequest,
+		[][]string{{"was not set", "were not set", "is not set", "not set in", "must be set"}},
+		EndpointToken, false, "gotosocial", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// The PKCE verifier is missing, not wrong (Authorizer's "The code
+	// verifier is required"): a parameter left out (RFC 7636 §4.5).
+	{"verifier_missing", InvalidRequest,
+		[][]string{{"code_verifier", "code verifier"}, {"required", "missing", "not provided", "not set", "not sent", "not present"}},
+		EndpointToken, false, "authorizer, myanimelist", "https://www.rfc-editor.org/rfc/rfc7636#section-4.5"},
 
 	// PKCE: the verifier does not match the challenge.
 	{"pkce_verifier", InvalidGrant,
@@ -602,6 +614,9 @@ func (p *Phrase) matches(sentence []byte) bool {
 	for _, group := range p.Groups {
 		found := false
 		for _, term := range group {
+			if term == "bad" && !badOutsideStatus(sentence) {
+				continue // "Bad Request: …" restates the status, it calls nothing bad
+			}
 			if containsWordFold(sentence, term) {
 				found = true
 				break
@@ -669,4 +684,20 @@ func matchFoldAt(s []byte, i int, term string) bool {
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// badOutsideStatus reports "bad" used of something other than the request
+// as a status phrase ("Bad Request: code was not set", "400 Bad Request").
+func badOutsideStatus(sentence []byte) bool {
+	for rest := sentence; ; {
+		i := indexWordFold(rest, "bad")
+		if i < 0 {
+			return false
+		}
+		after := rest[i+3:]
+		if !hasPrefixFold(string(after[:min(len(after), 8)]), " request") && !hasPrefixFold(string(after[:min(len(after), 8)]), " gateway") {
+			return true
+		}
+		rest = after
+	}
 }

@@ -162,7 +162,13 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	}
 	fromStatus := code == statusWord
 	if fromStatus {
-		code = rootFromStatus(status, endpoint)
+		st := status
+		if st >= 500 && f.err.kind == kindString && (equalFoldBytes(f.err.raw, "bad request") || equalFoldBytes(f.err.raw, "bad_request")) {
+			// A 500 that calls the request bad (Pleroma's {"error":"Bad
+			// request"} to an empty form): the body outranks the status.
+			st = 400
+		}
+		code = rootFromStatus(st, endpoint)
 		r.Why.rule("status_word", "status", "")
 		if status == 401 && r.passwordLogin && !r.clientAuth && endpoint == EndpointToken {
 			// As statusRoot: a login that named no client can only have
