@@ -2576,6 +2576,30 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
 	},
 	{
+		name: "RFC 6749's client description inside a vendor envelope names the client", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth2/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("403", `{"meta":{"trace_id":"t1"},"errors":[{"code":403,"message":"Request refused - Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)"}]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
+		name: "a reason beside RFC 6749's client description outranks it", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=password&username=ada&password=PLACEHOLDER-pw`)},
+		resp:     jsonResp("401", `{"error":"invalid_client","reason":"Unknown user.","error_description":"Client authentication failed (e.g. unknown client, no client authentication included, or unsupported authentication method)."}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant},
+	},
+	{
+		name: "failing to issue a token is no token found bad", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth2/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=client_credentials&client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("401", `{"errors":[{"code":401,"message":"Failed to issue access token - Not Authorized"}]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
+		name: "a grant type the server says must be another is unsupported, but a field that must be set is the request's", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=authorization_code&client_id=app&client_secret=PLACEHOLDER-cs`)},
+		resp:     jsonResp("400", `{"error":"invalid_request","error_description":"code was not set, but must be set since grant_type is authorization_code"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -49,6 +49,7 @@ var (
 
 // Phrases is the phrase table, in precedence order.
 var Phrases = []Phrase{
+
 	// Two ways of authenticating the client at once: the request, not the
 	// credentials, is wrong (RFC 6749 §2.3: one method per request).
 	{"multiple_client_auth", InvalidRequest,
@@ -78,9 +79,14 @@ var Phrases = []Phrase{
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
 		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
-			"must be",                  // SimpleLogin's "grant_type must be authorization_code"
 			"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
 		"", false, "spring, wso2, django-oauth-toolkit, alipay", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+
+	// SimpleLogin's "grant_type must be authorization_code": the server
+	// names the only grant type it takes.
+	{"grant_type_must_be", UnsupportedGrantType,
+		[][]string{{"grant_type must be", "grant type must be", "grant_type should be", "grant type should be"}},
+		"", false, "simplelogin", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// The resource owner said no (or let it lapse): access_denied, not the grant.
 	{"owner_denied", AccessDenied,
@@ -483,6 +489,16 @@ var Phrases = []Phrase{
 		[][]string{{"temporarily", "try again", "retry later", "please retry", "timed out", "timeout", "overloaded",
 			"maintenance", "unavailable", "transient", "temporary"}},
 		"", false, "entra, google", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	// RFC 6749 §5.2's own descriptions, which fosite and its kin send, and
+	// CrowdStrike inside a vendor envelope with no error code: each names
+	// its code. Read even though they list suspects ("e.g."), which keeps
+	// other rows from them; last, so any row naming a subject wins.
+	{"rfc_client_description", InvalidClient,
+		[][]string{{"client authentication failed (e.g.", "the client identifier provided is invalid, the client failed"}},
+		"", false, "fosite, crowdstrike", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
+	{"rfc_grant_description", InvalidGrant,
+		[][]string{{"the provided authorization grant (e.g.", "the provided access grant is invalid"}},
+		"", false, "fosite", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 }
 
 // boilerplate marks sentences that define an error code rather than say
@@ -514,6 +530,9 @@ var phraseUnless = map[string][]string{
 	// "The API key you used is missing the permission user_read": the key
 	// is known, and short of a permission.
 	"client_auth": {"permission", "capabilities"},
+	// CrowdStrike's "Failed to issue access token - Not Authorized": the
+	// server's failing to issue, not a token that was bad.
+	"token_grant_bad": {"failed to issue", "unable to issue", "could not issue", "cannot issue"},
 }
 
 // phraseMatch is the first phrase row that matches text, for endpoint.
@@ -538,7 +557,7 @@ func phraseMatch(text []byte, endpoint Endpoint) *Phrase {
 		for rest := text; len(rest) > 0; {
 			var sentence []byte
 			sentence, rest = nextSentence(rest)
-			if p.matches(sentence) && !(p.NotListed && listed(sentence, p.Groups[0])) && !isBoilerplate(sentence) && !p.unless(sentence) {
+			if p.matches(sentence) && !(p.NotListed && listed(sentence, p.Groups[0])) && (p.rfcDescription() || !isBoilerplate(sentence)) && !p.unless(sentence) {
 				if containsWordFold(sentence, " or ") {
 					return earliestSuspect(p, sentence, endpoint)
 				}
@@ -700,4 +719,10 @@ func badOutsideStatus(sentence []byte) bool {
 		}
 		rest = after
 	}
+}
+
+// rfcDescription reports the rows of RFC 6749's own descriptions, which
+// the boilerplate rule would otherwise skip.
+func (p *Phrase) rfcDescription() bool {
+	return p.Rule == "rfc_client_description" || p.Rule == "rfc_grant_description"
 }

@@ -185,58 +185,66 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	}
 	// The words, in order of authority.
 	var buf [64]byte
-	for _, text := range [...]struct {
+	texts := [...]struct {
 		from string
 		b    []byte
 	}{{"error_description", f.description.raw}, {"message", f.message.raw}, {"nested message", f.vendor.msg.raw},
-		{"nested details", f.vendor.msg2.raw}, {"error", errorWords(f)}} {
-		b := text.b
-		if indexByte(b, ' ') < 0 {
-			// Firebase's "message":"TOKEN_EXPIRED": a code in a message field.
-			if words := codeWords(b, buf[:0]); words != nil {
-				b = words
+		{"nested details", f.vendor.msg2.raw}, {"error", errorWords(f)}}
+	// Two passes: RFC 6749's own descriptions ("Client authentication
+	// failed (e.g. …)") speak only when no text names anything else (a
+	// Janssen "reason":"Invalid user." beside one is the user's).
+	matched := false
+	for pass := 0; pass < 2 && !matched; pass++ {
+		for _, text := range texts {
+			b := text.b
+			if indexByte(b, ' ') < 0 {
+				// Firebase's "message":"TOKEN_EXPIRED": a code in a message field.
+				if words := codeWords(b, buf[:0]); words != nil {
+					b = words
+				}
 			}
+			p := phraseMatch(b, endpoint)
+			if p == nil || p.rfcDescription() != (pass == 1) {
+				continue
+			}
+			matched = true
+			if p.Cause == InvalidClient && endpoint == EndpointResource {
+				// Refused, not missing: "client_id or access_token is required"
+				// asks for a credential, which at a resource is the token.
+				term := p.firstTerm(b)
+				missing := containsFold(b, "required") || containsFold(b, "missing")
+				// WooCommerce's "Consumer secret is invalid." to a Basic key
+				// pair: the client's secret, named.
+				r.clientNamed = p.Rule == "client_certificate" || (clientIDTerm(term) || clientSecretTerm(term) || r.clientHeaders) && !missing ||
+					// Nordea's "Missing API key" beside a Bearer token: the app's key.
+					r.bearerSent && missing && (clientIDTerm(term) || term == "api key" || term == "application key" || term == "subscription key")
+			}
+			words := r.adjust(p.Cause, status)
+			if words == InvalidToken && endpoint == EndpointResource && r.clientHeaders && !tokenTerm(p.firstTerm(b)) {
+				// "authentication Failed" to a call keyed by the client's own
+				// id and secret headers: the client's credentials.
+				words, r.clientNamed = InvalidClient, true
+			}
+			if keepsAccessDenied(p.Rule) {
+				words = AccessDenied
+			}
+			// A status word ({"status":"Forbidden"}) only restates the status,
+			// which the body's words outrank.
+			// A vendor's server-side type at a 4xx (Stripe-style api_error)
+			// is a catch-all the status contradicts: the words say more
+			// (Nylas: "the code you provided is not valid").
+			vendorCatchAll := code == ServerError && status >= 400 && status < 500 && (f.err.kind != kindString || r.Why.Rule == "vendor_code")
+			// auth_failed's words name no credential: they fill in a missing
+			// code, never replace one (Keap's invalid_grant "Unable to
+			// authenticate username and password").
+			weakWords := p.Rule == "auth_failed" && code != "" && !fromStatus
+			if (code == "" || fromStatus || mayRefine(code, words) || vendorCatchAll) && !weakWords {
+				code = words
+				known = known || f.err.kind != kindString
+				r.Why.rule(p.Rule, text.from, p.firstTerm(b))
+			}
+			break
 		}
-		p := phraseMatch(b, endpoint)
-		if p == nil {
-			continue
-		}
-		if p.Cause == InvalidClient && endpoint == EndpointResource {
-			// Refused, not missing: "client_id or access_token is required"
-			// asks for a credential, which at a resource is the token.
-			term := p.firstTerm(b)
-			missing := containsFold(b, "required") || containsFold(b, "missing")
-			// WooCommerce's "Consumer secret is invalid." to a Basic key
-			// pair: the client's secret, named.
-			r.clientNamed = p.Rule == "client_certificate" || (clientIDTerm(term) || clientSecretTerm(term) || r.clientHeaders) && !missing ||
-				// Nordea's "Missing API key" beside a Bearer token: the app's key.
-				r.bearerSent && missing && (clientIDTerm(term) || term == "api key" || term == "application key" || term == "subscription key")
-		}
-		words := r.adjust(p.Cause, status)
-		if words == InvalidToken && endpoint == EndpointResource && r.clientHeaders && !tokenTerm(p.firstTerm(b)) {
-			// "authentication Failed" to a call keyed by the client's own
-			// id and secret headers: the client's credentials.
-			words, r.clientNamed = InvalidClient, true
-		}
-		if keepsAccessDenied(p.Rule) {
-			words = AccessDenied
-		}
-		// A status word ({"status":"Forbidden"}) only restates the status,
-		// which the body's words outrank.
-		// A vendor's server-side type at a 4xx (Stripe-style api_error)
-		// is a catch-all the status contradicts: the words say more
-		// (Nylas: "the code you provided is not valid").
-		vendorCatchAll := code == ServerError && status >= 400 && status < 500 && (f.err.kind != kindString || r.Why.Rule == "vendor_code")
-		// auth_failed's words name no credential: they fill in a missing
-		// code, never replace one (Keap's invalid_grant "Unable to
-		// authenticate username and password").
-		weakWords := p.Rule == "auth_failed" && code != "" && !fromStatus
-		if (code == "" || fromStatus || mayRefine(code, words) || vendorCatchAll) && !weakWords {
-			code = words
-			known = known || f.err.kind != kindString
-			r.Why.rule(p.Rule, text.from, p.firstTerm(b))
-		}
-		break
 	}
 	if code == "" { // a header code is weaker than the body's words
 		if c, ok := headerCode(resp.Header); ok {
