@@ -193,8 +193,8 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	// Two passes: RFC 6749's own descriptions ("Client authentication
 	// failed (e.g. …)") speak only when no text names anything else (a
 	// Janssen "reason":"Invalid user." beside one is the user's).
-	matched := false
-	for pass := 0; pass < 2 && !matched; pass++ {
+	matched, rfcSeen := false, false
+	for pass := 0; pass < 2 && !matched && (pass == 0 || rfcSeen); pass++ {
 		for _, text := range texts {
 			b := text.b
 			if indexByte(b, ' ') < 0 {
@@ -204,6 +204,9 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 				}
 			}
 			p := phraseMatch(b, endpoint)
+			if p != nil && p.rfcDescription() {
+				rfcSeen = true
+			}
 			if p == nil || p.rfcDescription() != (pass == 1) {
 				continue
 			}
