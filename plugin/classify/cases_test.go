@@ -2600,6 +2600,36 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidRequest},
 	},
 	{
+		name: "an unregistered grant type in JSON was read and refused", source: "https://json-schema.org/understanding-json-schema/reference/enum",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"grant_type":"bogus","client_id":"app","client_secret":"PLACEHOLDER-cs"}`)},
+		resp:     jsonResp("400", `{"error":[{"message":"'grant_type' must be one of the allowed values","path":"body.grant_type"}]}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType, NonstandardErrorShape},
+	},
+	{
+		name: "a HAL error list under _embedded carries the message", source: "https://datatracker.ietf.org/doc/html/draft-kelly-json-hal",
+		req:      Request{Method: "POST", Path: "/api/v1/applications/token", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"client_id":"app","client_secret":"PLACEHOLDER-cs"}`)},
+		resp:     jsonResp("400", `{"message":"Bad Request","_embedded":{"errors":[{"message":"Unknown client id"}]}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NonstandardErrorShape},
+	},
+	{
+		name: "no application found for a client_id is the client unknown", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=authorization_code&code=PLACEHOLDER-code&client_id=nope&client_secret=PLACEHOLDER-cs`)},
+		resp:     Response{Status: 400, Header: hdr("Content-Type", "text/plain"), Body: []byte("No application was found for that client_id")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidClient, NotJSON},
+	},
+	{
+		name: "an unconfirmed e-mail at a password login is an interaction the user owes", source: "https://openid.net/specs/openid-connect-core-1_0.html#AuthError",
+		req:      Request{Method: "POST", Path: "/oauth/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=password&username=ada&password=PLACEHOLDER-pw&client_id=app`)},
+		resp:     jsonResp("403", `{"error":"Your account's email is not confirmed yet"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InteractionRequired, UnrecognizedError},
+	},
+	{
+		name: "a challenge's invalid_request to a call with no credential is the token missing", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/userinfo"},
+		resp:     Response{Status: 400, Header: hdr("WWW-Authenticate", `Bearer error="invalid_request", error_description="bad Authorization header"`)},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -99,8 +99,12 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 		basicLogin := params.set == 0 && req.RawQuery == "" &&
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && loginPath(req.Path)
 		r.passwordLogin = params.has(pPassword) || basicLogin || graphQLLogin(req) && graphQLPassword(req)
-		if jsonBody(req.Body) {
-			r.jsonGrant = params.has(pGrantType)
+		if jsonBody(req.Body) && params.has(pGrantType) {
+			// An unregistered grant type in JSON was read and refused
+			// (Ed-Fi Meadowlark's "'grant_type' property must be equal to
+			// one of the allowed values" to "wrong").
+			g, _ := memberString(req.Body, "grant_type")
+			r.jsonGrant = registeredGrant(string(g.raw))
 		}
 		r.clientAuth = params.has(pClientID|pClientSecret|pClientAssertion|pSecret) ||
 			hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") && !basicLogin
@@ -915,7 +919,13 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			r.add(UnrecognizedError)
 			return
 		}
-		if c == InvalidRequest && ch.description != "" {
+		if c == InvalidRequest && !sent && !vendorCarried {
+			// RFC 6750 §3.1 sends no error code to a request with no
+			// credential, but servers say invalid_request (tsidp's
+			// "invalid Authorization header" to a call that sent none).
+			c = MissingToken
+			r.Why.rule("challenge_without_token", "WWW-Authenticate", "")
+		} else if c == InvalidRequest && ch.description != "" {
 			// The code gives the family, the description the root (Zettle's
 			// error="invalid_request", error_description="ACCESS_TOKEN_EXPIRED").
 			if p := challengeDescription(ch.description); p != nil && tokenOrScope(p.Cause) && p.Cause != InvalidClient {

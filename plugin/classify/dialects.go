@@ -583,7 +583,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 	case "errors", "details", "error", "fault", "data", "meta", "error_response", "Response", "extensions",
 		"response_data", "responseData", "response", "header", // Bill.com's response_data, Musixmatch's message.header
 		"tppMessages", "Errors", // Berlin Group NextGenPSD2's tppMessages[{category,code,text}]
-		"body": // Withings' {"status":601,"body":{"wait_seconds":…}}
+		"_embedded", // HAL errors (Micronaut, Spring HATEOAS): {"_embedded":{"errors":[{"message":…}]}}
+		"body":      // Withings' {"status":601,"body":{"wait_seconds":…}}
 		if val.kind == kindString && string(key) == "details" && depth > 0 && v.msg2.kind == kindNone {
 			v.msg2 = val // Amazon: {"message":"Access … denied.","details":"The access token … is revoked"}
 		}

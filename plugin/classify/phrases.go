@@ -79,6 +79,7 @@ var Phrases = []Phrase{
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
 		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
+			"one of the allowed values", "must be one of", // JSON Schema's enum message (Ed-Fi Meadowlark)
 			"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
 		"", false, "spring, wso2, django-oauth-toolkit, alipay", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
@@ -195,6 +196,8 @@ var Phrases = []Phrase{
 	{"interaction_needed", InteractionRequired,
 		[][]string{{"mfa required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
 			"password change required", "change password required", "change_password_required", "must change", "password must be changed",
+			"password reset is required", "password reset required", "confirmed e-mail", "confirmed email", "email not confirmed",
+			"email is not confirmed", "e-mail not confirmed", "email not verified", "email is not verified", // Pleroma's account gates
 			"re-authentication required", "reauthentication required", "must re-authenticate", "consent required", "consent_required", "interaction required", "enroll",
 			"two step validat", "two-step verification", "two step verification", "2-step verification", "two-factor", "two factor", "2fa required"}},
 		"", false, "workos, fusionauth, auth0, open banking", "https://openid.net/specs/openid-connect-core-1_0.html#AuthError"},
@@ -239,7 +242,8 @@ var Phrases = []Phrase{
 			"secret is wrong", "secret mismatch", "secret does not match"}},
 		"", false, "medplum", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"client_unknown", InvalidClient,
-		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials"}},
+		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials",
+			"no application was found", "application not found", "no client was found", "no client found"}}, // Mobilizon's "No application was found with this client_id"
 		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	// The client in Japanese and Chinese ("クライアントが見つかりませんでした",
 	// "客户端无效"), with the same words for bad.
