@@ -2630,6 +2630,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{MissingToken},
 	},
 	{
+		name: "an authorize redirect to the IdP's own error page names its error in vendor parameters", source: "https://platform.text.com/docs/authorization",
+		req:      Request{Method: "GET", Path: "/", RawQuery: "response_type=code&client_id=app&redirect_uri=https%3A%2F%2Fevil.example&state=s1"},
+		resp:     Response{Status: 302, Header: hdr("Location", "https://accounts.example.com/oops?oauth_exception=invalid_request&exception_details=redirect_uri_not_registered")},
+		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -738,6 +738,9 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 		if params.Has("oauthErrorCode") { // WSO2's hosted error page
 			errParam, descParam = "oauthErrorCode", "oauthErrorMsg"
 		}
+		if params.Has("oauth_exception") { // LiveChat's hosted error page
+			errParam, descParam = "oauth_exception", "exception_details"
+		}
 		if !params.Has("code") && !params.Has(errParam) && !params.Has("access_token") && !params.Has("id_token") {
 			return // a hop to the login page, not the authorization response
 		}
