@@ -2636,6 +2636,12 @@ var exchanges = []exchange{
 		endpoint: EndpointAuthorize, verdict: VerdictInvalid, causes: []Code{RedirectURIMismatch},
 	},
 	{
+		name: "bad credentials to a password login are the user's", source: "https://fastapi-users.github.io/fastapi-users/latest/usage/routes/",
+		req:      Request{Method: "POST", Path: "/auth/cookie/login", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=password&username=ada&password=PLACEHOLDER-pw`)},
+		resp:     jsonResp("400", `{"detail":"LOGIN_BAD_CREDENTIALS"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

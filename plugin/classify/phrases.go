@@ -255,7 +255,7 @@ var Phrases = []Phrase{
 	{"credentials_bad", InvalidClient,
 		[][]string{{"invalid credentials", "invalid_credentials", "invalid credential", "incorrect credentials",
 			"credentials invalid", "credentials are invalid", "credentials incorrect", "credentials are incorrect", "credentials not valid",
-			"wrong credentials"}},
+			"wrong credentials", "login bad credentials"}}, // fastapi-users' LOGIN_BAD_CREDENTIALS
 		EndpointToken, false, "deribit, ccxt, prometeo", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	// Authentication failed, in words that name no credential: at a token
 	// endpoint the client's, or for a password login the user's
