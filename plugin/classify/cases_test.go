@@ -2642,6 +2642,12 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{InvalidGrant, NonstandardErrorShape},
 	},
 	{
+		name: "a grant type not supported by the client is the client not allowed it", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      Request{Method: "POST", Path: "/token", Header: hdr("Content-Type", "application/x-www-form-urlencoded"), Body: []byte(`grant_type=password&username=ada&password=PLACEHOLDER-pw&client_id=spa`)},
+		resp:     jsonResp("400", `{"error":"invalid_client","error_description":"the password grant type is not supported by the client"}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnauthorizedClient},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -75,7 +75,7 @@ var Phrases = []Phrase{
 		"", false, "rfc 6749", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"},
 	{"grant_type_not_allowed", UnauthorizedClient,
 		[][]string{{"grant_type", "grant type", "granttype", "flow"}, {"not allowed for", "not authorized", "not permitted", "unauthorized", "not enabled", "is not allowed for this client", "not allowed by",
-			"client does not", "for this client", "for the client", "in this application", "for this application", "for this app", "in this app"}},
+			"client does not", "by the client", "by this client", "for this client", "for the client", "in this application", "for this application", "for this app", "in this app"}},
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
 		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
