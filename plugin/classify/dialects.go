@@ -541,7 +541,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 	case "message", "Message", "faultstring", "errorSummary", "error_summary", "detail", "title", "Detail", "Title",
 		"error_message", "errorMessage", "description", "error_description", "error_msg", "hint", "errmsg", "sub_msg", "msg",
 		"errMsg", "errorMsg", "ErrorMessage", "ErrorDetails", "status_message", "messageDescription", "text",
-		"error_detail", "ret_msg", "retMsg", "err-msg":
+		"error_detail": // Untappd's meta.error_detail; Bybit's retMsg is message-like by name
 		if val.kind == kindString && (!v.msg.present() || v.msgFromCode) && depth > 0 {
 			if v.msgFromCode && v.msg2.kind == kindNone {
 				// Ory's {"reason":"Token is expired","message":"The requested

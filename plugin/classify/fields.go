@@ -262,7 +262,6 @@ func (f *oauthFields) set(key []byte, v value) {
 		"Detail", "hint", "errmsg", "err", "msg", "developerMessage", "developer_message", "description",
 		// Kotak's {"stCode":…,"errMsg":…}, Digi-Key's ErrorMessage, TMDB's status_message.
 		"errMsg", "errorMsg", "ErrMsg", "ErrorMsg", "ErrorMessage", "status_message", "statusMessage", "messageDescription",
-		"ret_msg", "retMsg", "err-msg", // Bybit's and Huobi's envelopes
 		"error_detail",    // Untappd's meta.error_detail
 		"moreInformation", // IBM API Connect's {"httpCode","httpMessage","moreInformation"}
 		"Error Message":   // Alpha Vantage's 200 {"Error Message":"Invalid API call. …"}

@@ -514,8 +514,8 @@ func keepsAccessDenied(rule string) bool {
 	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive" || rule == "ip_not_allowed" || rule == "ip_allowlist"
 }
 
-// specificError reports a registered error code other than the catch-all
-// invalid_request.
+// specificError reports a registered error code other than the catch-alls
+// invalid_request and server_error.
 func specificError(f *oauthFields) bool {
 	if f.err.kind != kindString {
 		return false
