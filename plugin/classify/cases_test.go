@@ -2648,6 +2648,18 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnauthorizedClient},
 	},
 	{
+		name: "a bare not authorized in a 403 to a call with a token is a permission", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "DELETE", Path: "/api/repos/7", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/plain"), Body: []byte("Not authorized to delete repositories")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, NotJSON},
+	},
+	{
+		name: "not authorised naming the key in a 403 stays the key refused", source: "https://tyk.io/docs/api-management/authentication/bearer-token/",
+		req:      Request{Method: "GET", Path: "/api/items", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
+		resp:     jsonResp("403", `{"error":"Access key not authorised"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -994,6 +994,16 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
+	if root == InvalidToken && status == 403 && sent && r.Why.Rule == "token_unauthorized" && !credentialsBlamed(&f) &&
+		(r.Why.Term == "not authorized" || r.Why.Term == "unauthorized" || r.Why.Term == "not authorised" || r.Why.Term == "unauthorised") &&
+		!containsFold(body.b, "token") && !containsFold(body.b, "key") && !containsFold(body.b, "credential") {
+		// A bare "not authorized" in a 403 to a call with a token, naming
+		// no credential (Woodpecker's "User not authorized" to a
+		// non-admin; not Tyk's "Key not authorised"): the token was
+		// accepted and lacks the right (RFC 6750 §3.1's 403).
+		root = InsufficientScope
+		r.Why.rule("not_authorized_403", r.Why.From, r.Why.Term)
+	}
 	switch {
 	case (status == 401 || status == 403 && !req.GatewayKeyed && !vendorCarried && r.Why.From != "error") && root == InsufficientScope && !sent:
 		// No token at all: what is missing is the token, not a scope
