@@ -2651,7 +2651,7 @@ var exchanges = []exchange{
 		name: "a bare not authorized in a 403 to a call with a token is a permission", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
 		req:      Request{Method: "DELETE", Path: "/api/repos/7", Header: hdr("Authorization", "Bearer PLACEHOLDER-access-token")},
 		resp:     Response{Status: 403, Header: hdr("Content-Type", "text/plain"), Body: []byte("Not authorized to delete repositories")},
-		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, NotJSON},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope},
 	},
 	{
 		name: "not authorised naming the key in a 403 stays the key refused", source: "https://tyk.io/docs/api-management/authentication/bearer-token/",
