@@ -54,8 +54,8 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.Why.evidence("credentials", "Authorization")
 			r.Endpoint = EndpointResource
 		}
-		if r.Endpoint == EndpointNone && resp.Status == 403 && !req.GatewayKeyed && !r.Why.exchange &&
-			speaksOfCredentials(&f, body.b) && !sentCredentials(req, resp.Status) {
+		if r.Endpoint == EndpointNone && (resp.Status == 403 || resp.Status == 400) && !req.GatewayKeyed && !r.Why.exchange &&
+			speaksOfCredentials(&f, body.b, resp.Status) && !sentCredentials(req, resp.Status) {
 			// Refused with no credential in sight, in words about one, and
 			// not by a gateway that took one: the API wanted a credential
 			// (Jenkins' "Authentication required", Flagsmith's "Invalid or
@@ -122,6 +122,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.queryGrant = !inBody && inQuery && registeredGrant(qg) && !r.jsonGrant
 			g, _ := formValue(req.Body, "grant_type")
 			r.apiKeyGrant = containsFold(g, "apikey")
+			r.extensionGrant = len(g) > 0 && !coreGrant(string(g))
 			r.bodyUnread = req.Method == "POST" && (skipSpace(req.Body, 0) >= len(req.Body) && req.RawQuery == "" && !headerCredentials(req) ||
 				len(req.Body) > 0 && headerValue(req.Header, "Content-Type") == "")
 		}
@@ -158,13 +159,18 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 
 // speaksOfCredentials reports an error body whose words are about a token
 // or key: missing, refused or short of a permission.
-func speaksOfCredentials(f *oauthFields, body []byte) bool {
+func speaksOfCredentials(f *oauthFields, body []byte, status int) bool {
 	var p *Phrase
 	switch f.format {
 	case formatJSON, formatJSONArray:
 		p = phraseFirst(f, EndpointResource)
 	case formatHTML, formatText:
 		p = phraseMatch(body[:min(len(body), authorizePagePeek)], EndpointResource)
+	}
+	if status == 400 {
+		// A 400 is any validation error: only words saying no token was
+		// sent ("no bearer header") place it at a resource.
+		return p != nil && p.Cause == MissingToken
 	}
 	return p != nil && (p.Cause == MissingToken || p.Cause == InvalidToken || p.Cause == InsufficientScope)
 }
@@ -405,6 +411,13 @@ func classifyBareFailure(r *Result, f *oauthFields, body decodedBody, resp *Resp
 			// A 5xx stays a server fault unless a code in the body names
 			// the cause (Keyrock's 500 {"name":"invalid_grant",…}).
 			root = statusRoot(r, resp)
+		}
+		if root == InvalidRequest && r.Why.Rule == "status" && status == 400 && r.passwordLogin && !r.clientAuth &&
+			r.Endpoint == EndpointToken && saysBad(f) {
+			// "wrong auth data" to a login that sent only the user's
+			// credentials: what was wrong can only be theirs.
+			root = InvalidGrant
+			r.Why.rule("password_login_bad", "status", "")
 		}
 		if r.bodyUnread && unreadRequest(r, root, status) {
 			root = InvalidRequest
@@ -748,6 +761,11 @@ func classifyAuthorize(r *Result, req *Request, resp *Response, opts *Options) {
 			desc := params.Get(descParam)
 			if desc == "" {
 				desc = params.Get("message") // Tink: error=TEMPORARY_ERROR&message=…
+			}
+			if hint := params.Get("error_hint"); hint != "" {
+				// fosite (Ory Hydra) puts what went wrong in error_hint,
+				// beside RFC 6749's boilerplate description.
+				desc += " " + hint
 			}
 			f := oauthFields{format: formatJSON, err: value{raw: []byte(e), kind: kindString},
 				description: value{raw: []byte(desc), kind: kindString}}
@@ -1611,7 +1629,8 @@ func clientSecretHeader(req *Request) bool {
 // routeWords say a request matched no route, not that an object is absent.
 var routeWords = [...]string{"no mapping rule", "no route matched", "no matching route", "route not found", "no route found",
 	"bad url", "invalid url", "unknown url", "unrecognized request url", "unknown endpoint", "endpoint not found", "no such endpoint",
-	"unknown path", "no handler found", "method not allowed", "version not found"}
+	"unknown path", "no handler found", "method not allowed", "version not found",
+	"route was not found", "route is not found", "no route for", "path not found", "requested path was not found"} // Azure Health Data Services' "The requested route was not found."
 
 // springNoHandler is Spring Boot's default error body for a path no
 // handler maps ({"timestamp":…,"status":404,"error":"Not Found","path":…}):
@@ -1674,6 +1693,16 @@ func challengeDescription(desc string) *Phrase {
 func missingRule(rule string) bool {
 	switch rule {
 	case "token_absent", "auth_required", "credential_absent", "key_missing":
+		return true
+	}
+	return false
+}
+
+// coreGrant reports one of RFC 6749's own grant types (§4.1.3, §4.3.2,
+// §4.4.2, §6), which any OAuth server reads.
+func coreGrant(g string) bool {
+	switch g {
+	case grantAuthorizationCode, grantRefreshToken, grantClientCredentials, "password":
 		return true
 	}
 	return false

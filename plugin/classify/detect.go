@@ -681,7 +681,16 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	}
 	cred, emptyCred := credentialOf(req, params, status)
 	switch pk {
-	case EndpointIntrospect, EndpointRevoke, EndpointDeviceAuthorization:
+	case EndpointIntrospect, EndpointRevoke:
+		// RFC 7662 §2.1 and RFC 7009 §2.1 POST the token; a GET carrying
+		// none at all is a call to a location the server protects by
+		// introspection (lua-resty-openidc's /introspect), not one.
+		if req.Method == http.MethodGet && !params.has(pToken|pAccessToken) && headerValue(req.Header, "Authorization") == "" {
+			break
+		}
+		why.evidence("path", seg)
+		return pk
+	case EndpointDeviceAuthorization:
 		why.evidence("path", seg)
 		return pk
 	case EndpointToken:
@@ -750,6 +759,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		// credential exchange if the answer speaks of a token or refuses it.
 		why.candidate, why.exchange = true, true
 		why.keyPosted = !params.has(pSecret | pPassword)
+		why.keyCall = why.keyPosted && !authWordPath(req.Path) && !containsFold(req.Path, "graphql") // a mutation may trade it
 	}
 	if req.Method == http.MethodPost && params.has(pClientID) || params.has(pScope) {
 		// A client_id posted, or a scope asked for, at a path of the
@@ -808,6 +818,15 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	if status >= 300 && status < 400 && !acceptsHTML(req) && loginRedirect(headerValue(h, "Location")) {
 		why.evidence("Location", "login redirect")
 		return EndpointResource
+	}
+	if req.Method == http.MethodPost && params.set == 0 && loginPath(req.Path) &&
+		hasPrefixFold(trimSpace(headerValue(req.Header, "Authorization")), "basic ") {
+		// HTTP Basic posted to a login (Monnify's /api/v1/auth/login,
+		// Apache Syncope's /accessTokens/login): credentials traded for a
+		// token, not a keyed API call.
+		why.evidence("path", "login")
+		why.evidence("credentials", "Basic")
+		return EndpointToken
 	}
 	if status < 300 && !why.candidate {
 		// An app's own key on a call that succeeded: an API call to a
@@ -896,6 +915,14 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 	case (why.exchange || why.tokenPath) && status < 300 && (f.accessToken.nonEmptyString() || f.altToken.nonEmptyString() && why.exchange):
 		why.evidence("response field", "token")
 		return EndpointToken
+	case why.exchange && status < 300 && f.tokenType.nonEmptyString() && f.expiresIn.present() && !f.accessToken.present():
+		// A token response's own fields without its access_token
+		// (bKash's grant answers id_token, token_type and expires_in).
+		why.evidence("response field", "token_type")
+		return EndpointToken
+	case why.keyCall && !f.accessToken.present() && !f.altToken.present():
+		why.evidence("credentials", "key parameter")
+		return EndpointResource
 	case why.exchange && status >= 400 && status < 500 && (f.format == formatJSON || f.format == formatJSONArray) &&
 		(f.err.present() || f.message.present() || f.vendor.errorish || f.vendor.msg.present()):
 		why.evidence("response field", "error")
@@ -1369,6 +1396,17 @@ func acceptsHTML(req *Request) bool {
 
 // loginPath: a path whose last segment is a login (/accessTokens/login,
 // /api/signin).
+// authWordPath reports a path naming a login, a token, a session or
+// OAuth anywhere, where a posted key may be traded for a token.
+func authWordPath(path string) bool {
+	for _, w := range [...]string{"auth", "login", "logon", "signin", "sign-in", "sign_in", "token", "session", "credential", "access", "key"} {
+		if containsFold(path, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func loginPath(path string) bool {
 	last, _ := lastSegments(path)
 	for _, v := range [...]string{"login", "signin", "sign-in", "sign_in", "logon", "authenticate"} {

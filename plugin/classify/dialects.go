@@ -502,7 +502,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		v.addCode(val) // hh.ru's {"errors":[{"type":"oauth","value":"token_expired"}]}
 	}
 	switch string(key) {
-	case "field", "param", "parameter", "attribute":
+	case "field", "param", "parameter", "attribute",
+		"parameter_name", "param_name", "field_name", "paramName", "fieldName", "parameterName": // UptimeRobot's parameter_name
 		if val.kind == kindString && !v.subject.present() {
 			v.subject = val
 		}
@@ -697,6 +698,8 @@ var subjects = []struct {
 	{"permission", InsufficientScope},
 	{"accesstoken", InvalidToken},
 	{"access_token", InvalidToken},
+	{"api_key", InvalidToken}, // an API key is the token of a keyed API
+	{"apikey", InvalidToken},
 	{"code", InvalidGrant},
 }
 
@@ -707,12 +710,26 @@ func (v *vendorFields) subjectRoot() Code {
 			continue
 		}
 		for _, s := range subjects {
-			if containsFold(subject.raw, s.name) {
-				return s.cause
+			if !containsFold(subject.raw, s.name) {
+				continue
 			}
+			if s.cause == InvalidToken && v.codeSays("missing") {
+				return MissingToken // {"type":"missing_parameter","parameter_name":"api_key"}
+			}
+			return s.cause
 		}
 	}
 	return ""
+}
+
+// codeSays reports a vendor code containing word.
+func (v *vendorFields) codeSays(word string) bool {
+	for i := 0; i < v.n; i++ {
+		if containsFold(v.codes[i].raw, word) {
+			return true
+		}
+	}
+	return false
 }
 
 // root maps the vendor codes to a cause, most specific first.
@@ -874,7 +891,9 @@ func (e *edgeSignature) isChallenge(page []byte) bool {
 func messageLikeKey(key []byte) bool {
 	return containsFold(key, "message") || containsFold(key, "msg") || containsFold(key, "description") ||
 		containsFold(key, "errortext") || containsFold(key, "error_text") ||
-		equalFoldBytes(key, "details") // Amazon Ads' {"code":"400","details":"The request input is invalid. …"}
+		equalFoldBytes(key, "details") || // Amazon Ads' {"code":"400","details":"The request input is invalid. …"}
+		containsFold(key, "error_info") || containsFold(key, "errorinfo") || // Phabricator Conduit's error_info
+		containsFold(key, "error_hint") // fosite's (Ory Hydra's) error_hint beside RFC 6749's boilerplate
 }
 
 // codeLikeKey reports a key named for an error or result code

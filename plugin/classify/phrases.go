@@ -78,9 +78,10 @@ var Phrases = []Phrase{
 			"client does not", "by the client", "by this client", "for this client", "for the client", "in this application", "for this application", "for this app", "in this app"}},
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
-		[][]string{{"grant_type", "grant type", "granttype"}, {"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
-			"one of the allowed values", "must be one of", // JSON Schema's enum message (Ed-Fi Meadowlark)
-			"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
+		[][]string{{"grant_type", "grant type", "granttype", "login type", "login_type"}, // Taiga's "invalid login type"
+			{"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
+				"one of the allowed values", "must be one of", // JSON Schema's enum message (Ed-Fi Meadowlark)
+				"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
 		"", false, "spring, wso2, django-oauth-toolkit, alipay", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 
 	// SimpleLogin's "grant_type must be authorization_code": the server
@@ -168,7 +169,7 @@ var Phrases = []Phrase{
 		[][]string{{"authorization code", "auth code", "authorization_code", "verification code", "the code", "code is", "code has",
 			"code was", "code passed", "invalid code", "code been", "code invalid", "code expired", "code not valid", "code_not_valid", "this code", "grant",
 			"refresh token", "refresh_token", "device code", "user credentials", "username or password", "password",
-			"resource owner", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
+			"resource owner", "owner credentials", "session not active", "token is not active", "invalid user", "user not found", "unknown user",
 			"user does not exist", "user is disabled", "user account", "account is", "account has", "login credentials",
 			"login failed", "invalid login",
 			// A passwordless login's one-time grant (Stytch's magic links and OTPs).
@@ -303,7 +304,9 @@ var Phrases = []Phrase{
 			"no access to", "insufficient access", "failed permission", "isn't authorized to access", "isn't allowed to access",
 			// Authorization, not authentication: Xero's AuthorizationUnsuccessful,
 			// OVH's NOT_GRANTED_CALL "This call has not been granted".
-			"authorization unsuccessful", "authorisation unsuccessful", "authorizationunsuccessful", "has not been granted"}},
+			"authorization unsuccessful", "authorisation unsuccessful", "authorizationunsuccessful", "has not been granted",
+			// Salla's "The access token should have access to one of those scopes: …".
+			"one of those scopes", "one of these scopes", "one of the following scopes", "should have access to"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// At a resource server, a token refused an action or an endpoint is a
 	// token without that permission (Linode, Bitbucket, monday.com).
@@ -313,7 +316,9 @@ var Phrases = []Phrase{
 			"forbidden to perform", "forbidden from performing",
 			// Algolia's "Method not allowed with this API key": a key
 			// without the ACL the call needs.
-			"not allowed with this api key", "not allowed with this key", "not allowed for this api key", "not allowed for this key"}},
+			"not allowed with this api key", "not allowed with this key", "not allowed for this api key", "not allowed for this key",
+			// Phabricator's ERR-OAUTH-ACCESS "You do not have authorization to call this method".
+			"not have authorization to", "no authorization to", "not authorized to call"}},
 		EndpointResource, false, "linode, bitbucket, monday.com", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
 		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have",
@@ -347,6 +352,13 @@ var Phrases = []Phrase{
 	// The API or the app is switched off for this caller: a policy of the
 	// provider's, not a scope the token lacks (Google's API-disabled
 	// errors, Jetpack's disabled API, an app not provisioned for an API).
+	// A disabled or suspended API key (api.data.gov's API_KEY_DISABLED,
+	// "The api_key supplied has been disabled"): the credential is
+	// refused, which at an API is the token.
+	{"key_disabled", InvalidToken,
+		[][]string{{"api_key", "api key", "apikey", "api-key", "access key", "secret key"},
+			{"disabled", "deactivated", "suspended", "been blocked"}},
+		EndpointResource, false, "api.data.gov", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"api_disabled", AccessDenied,
 		[][]string{{"api disabled", "apidisabled", "have been disabled", "has been disabled", "not provisioned", "no subscription",
 			"not subscribed", "api access is disabled", "api is disabled", "access to this api is disabled",
@@ -386,7 +398,10 @@ var Phrases = []Phrase{
 			"api key is required", "api key required",
 			"authorization header is required", "no authorization header", "authorization header not found",
 			"authorization header not present", "authorization header was not", "need a token", "requires a token", "access_token is required",
-			"access token is required", "token is required", "access_token is missing", "access_token is required"}},
+			"access token is required", "token is required", "access_token is missing", "access_token is required",
+			// actix-web-httpauth's example "no bearer header"; GC Notify's
+			// "authentication token must be provided".
+			"no bearer header", "bearer header is missing", "bearer header missing", "token must be provided"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// A credential expected and none sent, in two halves of a sentence
 	// (Qualtrics' "Expected authorization in headers, but none provided").
@@ -402,6 +417,13 @@ var Phrases = []Phrase{
 			{"api-key header", "api key header", "apikey header", "api_key header", "api-key", "api key", "apikey",
 				"app-id", "app id", "project id", "secret", "environment key", "access key", "subscription key"}},
 		EndpointResource, false, "bugsnag, salt edge, infura", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// The token's time claims fail the server's clock (GC Notify's "Your
+	// system clock must be accurate to within 30 seconds", "token used
+	// before issued"): the token is refused, not the permission.
+	{"clock_skew", InvalidToken,
+		[][]string{{"clock skew", "clock must be", "clock is out", "clock drift", "issued in the future", "used before issued",
+			"not yet valid", "iat is in the future", "issued at is in the future"}},
+		EndpointResource, false, "gc notify, golang-jwt", "https://www.rfc-editor.org/rfc/rfc7519#section-4.1.5"},
 	// Generic wording: with a token sent, it was not accepted.
 	{"auth_required", MissingToken,
 		[][]string{{"requires authentication", "authentication required", "must authenticate", "missing authentication",

@@ -31,7 +31,7 @@ var refines = map[Code][]Code{
 	UnauthorizedClient: {InvalidClient, RedirectURIMismatch, InvalidScope, InvalidGrant},
 	AccessDenied:       {InvalidClient, InvalidScope, RedirectURIMismatch, InsufficientScope, InvalidGrant, InvalidToken, MissingToken, RateLimited, InvalidTarget, InteractionRequired},
 	InvalidGrant:       {RedirectURIMismatch, InvalidClient, UnauthorizedClient, UnsupportedGrantType, InvalidScope, InvalidRequest},
-	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant, InvalidDPoPProof},
+	InvalidClient:      {RedirectURIMismatch, InvalidRequest, UnauthorizedClient, UnsupportedGrantType, InvalidGrant, InvalidDPoPProof, InvalidScope},
 	ServerError:        {TemporarilyUnavailable, RateLimited},
 	// A revocation code (RFC 7009 §2.2.1) at a token endpoint is
 	// misapplied: the words say what the server refused.
@@ -97,6 +97,10 @@ type Why struct {
 	// keyPosted: the request posted an API key and no secret; if the
 	// answer is a success with no token, an API call keyed by the app.
 	keyPosted bool
+	// keyCall: the key was posted to a path that names no login, token
+	// or session (UptimeRobot's /v2/getMonitors): an API call keyed by
+	// the app, whatever its answer.
+	keyCall bool
 	// tokenCarried: an error to a call whose query or body holds a value
 	// shaped like a token under a vendor's name (Misskey's JSON "i").
 	tokenCarried bool
@@ -344,6 +348,11 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 		// malformed, not the grant type unknown.
 		r.Why.rule("grant_in_query", r.Why.From, r.Why.Term)
 		return InvalidRequest
+	case code == InvalidRequest && r.extensionGrant && saysGrantTypeMissing(f) && saysInvalid(f):
+		// "Invalid or no grant_type" to an extension grant the form did
+		// carry: the server read it and does not support it.
+		r.Why.rule("extension_grant_refused", r.Why.From, r.Why.Term)
+		return UnsupportedGrantType
 	case code == InvalidRequest && r.refreshGrant && r.Why.Rule == "error_code" && genericDescription(f):
 		// A refresh request needs only its refresh token (RFC 6749 §6): a
 		// bare invalid_request to one that carries it is the token refused.
@@ -351,6 +360,37 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 		return InvalidGrant
 	}
 	return code
+}
+
+// saysGrantTypeMissing: the error's words call grant_type missing.
+func saysGrantTypeMissing(f *oauthFields) bool {
+	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f)} {
+		if p := phraseMatch(v, EndpointToken); p != nil && p.Rule == "grant_type_missing" {
+			return true
+		}
+	}
+	return false
+}
+
+// saysBad: the error's words call something bad (wordsBad).
+func saysBad(f *oauthFields) bool {
+	bad := Phrase{Groups: [][]string{wordsBad}}
+	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw} {
+		if len(v) > 0 && bad.matches(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// saysInvalid: the error's words call something invalid or unsupported.
+func saysInvalid(f *oauthFields) bool {
+	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f)} {
+		if containsWordFold(v, "invalid") || containsFold(v, "unsupported") || containsFold(v, "not supported") || containsWordFold(v, "unknown") {
+			return true
+		}
+	}
+	return false
 }
 
 // clientIDTerm: a client_auth term naming the client's identifier.

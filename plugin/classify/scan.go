@@ -557,14 +557,20 @@ func lower(c byte) byte {
 // never contain a space, and '+' in them is too rare to honour there.
 func nextField(s []byte) (field, rest []byte) {
 	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '+') {
+	for i < len(s) && fieldSeparator(s[i]) {
 		i++
 	}
 	j := i
-	for j < len(s) && s[j] != ' ' && s[j] != '+' {
+	for j < len(s) && !fieldSeparator(s[j]) {
 		j++
 	}
 	return s[i:j], s[j:]
+}
+
+// fieldSeparator: space or form-encoded '+', and the tab and line ends a
+// body written by hand (curl --data-binary @file) carries at its end.
+func fieldSeparator(c byte) bool {
+	return c == ' ' || c == '+' || c == '\t' || c == '\r' || c == '\n'
 }
 
 // containsField reports whether the space-separated list has tok.
