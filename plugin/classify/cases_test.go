@@ -2793,6 +2793,30 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
 	},
 	{
+		name: "a 404 asking to check the URL's spelling and try again is no transient failure", source: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
+		req:      Request{Method: "POST", Path: "/auth/", Header: hdr("Content-Type", "application/json"), Body: []byte(`{"login":"ada","password":"PLACEHOLDER-pw"}`)},
+		resp:     jsonResp("404", `{"error":{"code":404,"message":"404: Not Found","data":{"message":"The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."}}}`),
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus, NonstandardErrorShape},
+	},
+	{
+		name: "Werkzeug's 404 to an API call is the wrong path", source: "https://werkzeug.palletsprojects.com/en/stable/exceptions/",
+		req:      Request{Method: "GET", Path: "/api/v2/itemz", Header: hdr("Authorization", "Bearer PLACEHOLDER-at")},
+		resp:     Response{Status: 404, Header: hdr("Content-Type", "text/html"), Body: []byte("<!doctype html><title>404 Not Found</title><h1>Not Found</h1><p>The requested URL was not found on the server.</p>")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{UnexpectedStatus},
+	},
+	{
+		name: "a 404 page beside a Bearer error challenge is the token refused", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3",
+		req:      Request{Method: "GET", Path: "/protected/", Header: hdr("Authorization", "Bearer PLACEHOLDER-jwt")},
+		resp:     Response{Status: 404, Header: hdr("Content-Type", "text/html", "WWW-Authenticate", `Bearer error="invalid_token", error_description="token expired"`), Body: []byte("<html><body><p>The requested URL was not found on this server.</p></body></html>")},
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken},
+	},
+	{
+		name: "you are not allowed to read a list is a permission, even in a 401", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "GET", Path: "/api/index.php/invoices", Header: hdr("DOLAPIKEY", "PLACEHOLDER-key")},
+		resp:     jsonResp("401", `{"error":{"code":401,"message":"Unauthorized: You are not allowed to read list of invoices"}}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -884,7 +884,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
-	if status == 405 || status == 404 && (routeMissing(body.b) || springNoHandler(&f, body.b)) {
+	if status == 405 || status == 404 && oauthChallenge(resp.Header["Www-Authenticate"]).errorCode == "" && (routeMissing(body.b) || springNoHandler(&f, body.b)) {
 		// A gateway's or framework's "no route" (3scale's "No Mapping Rule
 		// matched", Kong's "no Route matched"), or a 405, the method refused
 		// whatever its words (RFC 9110 §15.5.6): the call reached the wrong
@@ -1630,6 +1630,7 @@ func clientSecretHeader(req *Request) bool {
 var routeWords = [...]string{"no mapping rule", "no route matched", "no matching route", "route not found", "no route found",
 	"bad url", "invalid url", "unknown url", "unrecognized request url", "unknown endpoint", "endpoint not found", "no such endpoint",
 	"unknown path", "no handler found", "method not allowed", "version not found",
+	"requested url was not found",                                                                                 // Werkzeug's (Flask's, Odoo's) 404
 	"route was not found", "route is not found", "no route for", "path not found", "requested path was not found"} // Azure Health Data Services' "The requested route was not found."
 
 // springNoHandler is Spring Boot's default error body for a path no

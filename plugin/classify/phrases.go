@@ -318,7 +318,10 @@ var Phrases = []Phrase{
 			// without the ACL the call needs.
 			"not allowed with this api key", "not allowed with this key", "not allowed for this api key", "not allowed for this key",
 			// Phabricator's ERR-OAUTH-ACCESS "You do not have authorization to call this method".
-			"not have authorization to", "no authorization to", "not authorized to call"}},
+			"not have authorization to", "no authorization to", "not authorized to call",
+			// Dolibarr's "You are not allowed to read list of users" (with a 401).
+			"you are not allowed to", "you're not allowed to", "not allowed to read", "not allowed to write",
+			"not allowed to create", "not allowed to delete", "not allowed to update", "not allowed to view", "not allowed to list"}},
 		EndpointResource, false, "linode, bitbucket, monday.com", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"scope_lacking", InsufficientScope,
 		[][]string{{"lack", "missing", "without", "not have", "need", "requires", "required", "not granted", "not contain", "don't have",
@@ -559,6 +562,9 @@ var phraseUnless = map[string][]string{
 	// CrowdStrike's "Failed to issue access token - Not Authorized": the
 	// server's failing to issue, not a token that was bad.
 	"token_grant_bad": {"failed to issue", "unable to issue", "could not issue", "cannot issue"},
+	// Werkzeug's (Flask's) 404: "…please check your spelling and try
+	// again" is a typed URL, not a server that will recover.
+	"transient": {"check your spelling"},
 }
 
 // phraseMatch is the first phrase row that matches text, for endpoint.
