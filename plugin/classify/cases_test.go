@@ -2817,6 +2817,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, MissingWWWAuthenticate},
 	},
 	{
+		name: "a Bearer token in a vendor's X-Authorization header is the credential", source: "https://www.rfc-editor.org/rfc/rfc6750#section-2.1",
+		req:      Request{Method: "GET", Path: "/api/devices", Header: hdr("X-Authorization", "Bearer PLACEHOLDER-jwt-0000000000")},
+		resp:     jsonResp("401", `{"status":401,"message":"Token has expired","errorCode":11}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -520,8 +520,17 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 // carrying a token (privacyIDEA's PI-Authorization: <JWT>);
 // Proxy-Authorization is the proxy's.
 func vendorAuthorization(name string, v []string) bool {
-	return len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization") &&
-		len(v) > 0 && tokenLike(trimSpace(v[0]))
+	if !(len(name) > len("-authorization") && hasSuffixFold(name, "-authorization") && !equalFold(name, "Proxy-Authorization")) || len(v) == 0 {
+		return false
+	}
+	val := trimSpace(v[0])
+	for _, scheme := range [...]string{"bearer ", "token ", "jwt "} {
+		if hasPrefixFold(val, scheme) {
+			val = trimSpace(val[len(scheme):]) // ThingsBoard's X-Authorization: Bearer <JWT>
+			break
+		}
+	}
+	return tokenLike(val)
 }
 
 // signedScheme matches Authorization schemes that sign the request with
