@@ -122,7 +122,7 @@ func classifyDetected(r *Result, req *Request, resp *Response, opts *Options) {
 			r.queryGrant = !inBody && inQuery && registeredGrant(qg) && !r.jsonGrant
 			g, _ := formValue(req.Body, "grant_type")
 			r.apiKeyGrant = containsFold(g, "apikey")
-			r.extensionGrant = len(g) > 0 && !coreGrant(string(g))
+			r.formGrant = len(g) > 0 && isFormRequest(req.Header)
 			r.bodyUnread = req.Method == "POST" && (skipSpace(req.Body, 0) >= len(req.Body) && req.RawQuery == "" && !headerCredentials(req) ||
 				len(req.Body) > 0 && headerValue(req.Header, "Content-Type") == "")
 		}
@@ -1102,6 +1102,12 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		// is refused with 401 (RFC 7617 §2); its 403 is a permission.
 		root = InvalidToken
 		r.Why.rule("forbidden_key", "status", "")
+	case status == 400 && sent && credentialMalformed(req):
+		// A 400 to a token sent two ways at once (RFC 6750 §2: "MUST NOT
+		// use more than one method") or not as one b64token (§2.1):
+		// passport-http-bearer's bare "Bad Request".
+		root = InvalidRequest
+		r.Why.rule("credential_malformed", "request", "")
 	case status == 403 && sent:
 		// A token was accepted and still refused: a permission the token
 		// lacks, whatever words the server chose.
@@ -1652,6 +1658,22 @@ func routeMissing(b []byte) bool {
 	return false
 }
 
+// credentialMalformed reports a Bearer credential RFC 6750 refuses the
+// shape of: also sent as access_token (§2), or holding a space (§2.1).
+func credentialMalformed(req *Request) bool {
+	authz := trimSpace(headerValue(req.Header, "Authorization"))
+	if !hasPrefixFold(authz, "bearer ") {
+		return false
+	}
+	return indexByte([]byte(trimSpace(authz[len("bearer "):])), ' ') >= 0 || queryHas(req.RawQuery, "access_token") ||
+		formHas(req.Body, "access_token")
+}
+
+func formHas(body []byte, name string) bool {
+	_, ok := formValue(body, name)
+	return ok
+}
+
 // credentialWords blame the credentials themselves, not what they may do.
 var credentialWords = [...]string{"wrong credentials", "invalid credentials", "bad credentials", "credentials are invalid",
 	"may be expired", "has expired", "is expired", "authentication failure", "authentication failed", "invalid api key", "invalid token"}
@@ -1694,16 +1716,6 @@ func challengeDescription(desc string) *Phrase {
 func missingRule(rule string) bool {
 	switch rule {
 	case "token_absent", "auth_required", "credential_absent", "key_missing":
-		return true
-	}
-	return false
-}
-
-// coreGrant reports one of RFC 6749's own grant types (§4.1.3, §4.3.2,
-// §4.4.2, §6), which any OAuth server reads.
-func coreGrant(g string) bool {
-	switch g {
-	case grantAuthorizationCode, grantRefreshToken, grantClientCredentials, "password":
 		return true
 	}
 	return false

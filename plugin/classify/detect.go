@@ -955,7 +955,9 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 	case f.err.kind == kindString:
 		if c, ok := errorCodes[string(f.err.raw)]; ok {
 			why.evidence("response field", "error")
-			if c == InvalidToken || c == InsufficientScope {
+			if c == InvalidToken || c == InsufficientScope || c == InvalidRequest && namesAccessToken(f.description.raw) {
+				// Particle's invalid_request "The access token was not
+				// found": RFC 6750 §3.1's code for a resource call.
 				return EndpointResource
 			}
 			return EndpointToken
@@ -1036,8 +1038,20 @@ func saysTokenRefused(f *oauthFields) bool {
 // words that the request lacked an access token or authorization header
 // (Vercel's "missing an authentication token", "Authorization header
 // required"): words for the caller's token, never another kind of token.
+// namesAccessToken: words about the access token itself, which only a
+// resource server (or introspection) checks.
+func namesAccessToken(b []byte) bool {
+	p := phraseMatch(b, EndpointResource)
+	if p == nil || p.Only != EndpointResource || p.Cause != MissingToken && p.Cause != InvalidToken {
+		return false
+	}
+	t := p.firstTerm(b)
+	return containsFold(t, "access") || containsFold(t, "bearer") || containsFold(b, "access token") || containsFold(b, "access_token")
+}
+
 func saysNoToken(f *oauthFields) bool {
-	for _, v := range [...]value{f.message, f.vendor.msg, f.description} {
+	words := value{raw: errorWords(f), kind: kindString} // Overkiz's {"error":"Missing authorization token."}
+	for _, v := range [...]value{f.message, f.vendor.msg, f.description, words} {
 		if v.kind != kindString {
 			continue
 		}

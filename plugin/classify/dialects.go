@@ -591,6 +591,8 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		}
 		switch {
 		case depth >= 4:
+		case val.kind == kindObject && string(key) == "errors":
+			v.scanErrorMap(val.raw, depth+1)
 		case val.kind == kindObject:
 			v.scan(val.raw, depth+1)
 		case val.kind == kindArray:
@@ -630,6 +632,24 @@ func (v *vendorFields) scan(obj []byte, depth int) {
 		key, val, kind, ok := o.next()
 		if !ok {
 			return
+		}
+		v.field(key, value{raw: val, kind: kind}, depth)
+	}
+}
+
+// scanErrorMap reads an errors object keyed by what failed (pixiv's
+// {"errors":{"system":{"message":…,"code":1508}}}): each object under a
+// key is an error entry.
+func (v *vendorFields) scanErrorMap(obj []byte, depth int) {
+	o := newJSONObject(obj)
+	for {
+		key, val, kind, ok := o.next()
+		if !ok {
+			return
+		}
+		if kind == kindObject && depth < 4 {
+			v.scan(val, depth+1)
+			continue
 		}
 		v.field(key, value{raw: val, kind: kind}, depth)
 	}

@@ -43,6 +43,9 @@ var errorCodes = map[string]Code{
 	// RFC 7591 and common spellings.
 	"invalid_redirect_uri":  RedirectURIMismatch,
 	"redirect_uri_mismatch": RedirectURIMismatch, // GitHub, Google
+	// bshaffer/oauth2-server-php's "No redirect URI was supplied or
+	// stored" and "The redirect URI provided is missing or does not match".
+	"invalid_uri": RedirectURIMismatch,
 	// GitHub.
 	"incorrect_client_credentials": InvalidClient,
 	"bad_verification_code":        InvalidGrant,
@@ -237,6 +240,10 @@ func rootFromStatus(status int, endpoint Endpoint) Code {
 		}
 		return InvalidClient
 	case status == 403:
+		return AccessDenied
+	case status == 423 && endpoint == EndpointToken:
+		// WebDAV's Locked (RFC 4918 §11.3), which logins send for a
+		// locked account (finAPI): the server refuses the user.
 		return AccessDenied
 	case status == 400, status == 406, status == 411, status == 413, status == 415, status == 422:
 		// The request itself was refused: media type, size, shape.

@@ -27,7 +27,7 @@ var (
 		"reply address", "reply url", "callback url", "callback_url", "callback uri", "redirection uri", "return url",
 		"returnurl", "return_url", "redirecturl"}
 	wordsMismatch = []string{"match", "mismatch", "mismatched", "incorrect", "invalid", "not registered", "not allowed", "not valid",
-		"unknown", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
+		"unknown", "unexpected", "not whitelisted", "not in the list", "isn't included", "not included", "not permitted", "not found",
 		"isn't allowed", "is not", "wrong", "unregistered", "differs", "different", "identical", "same",
 		"missing in the", "missing from the", "not configured", "not among", "must be registered",
 		// European IdPs' own languages (gematik, FranceConnect, SPID, Clave):
@@ -244,7 +244,10 @@ var Phrases = []Phrase{
 		"", false, "medplum", "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"},
 	{"client_unknown", InvalidClient,
 		[][]string{{"invalid client", "unknown client", "client not found", "bad client", "invalid_client", "unauthorized client credentials",
-			"no application was found", "application not found", "no client was found", "no client found"}}, // Mobilizon's "No application was found with this client_id"
+			"no application was found", "application not found", "no client was found", "no client found", // Mobilizon's "No application was found with this client_id"
+			// Banco do Brasil's "Software cliente não identificado"; Spanish and French alike.
+			"cliente não identificado", "cliente nao identificado", "cliente no identificado", "client non identifié",
+			"cliente inválido", "cliente invalido", "client inconnu"}},
 		"", false, "keycloak, hydra", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	// The client in Japanese and Chinese ("クライアントが見つかりませんでした",
 	// "客户端无效"), with the same words for bad.
@@ -305,6 +308,9 @@ var Phrases = []Phrase{
 			// Authorization, not authentication: Xero's AuthorizationUnsuccessful,
 			// OVH's NOT_GRANTED_CALL "This call has not been granted".
 			"authorization unsuccessful", "authorisation unsuccessful", "authorizationunsuccessful", "has not been granted",
+			// light-4j's AUTH_TOKEN_SCOPE_MISMATCH: "Scopes [a] in authorization
+			// token and specification scopes [b] are not matched".
+			"scope mismatch", "scope_mismatch", "scopes mismatch",
 			// Salla's "The access token should have access to one of those scopes: …".
 			"one of those scopes", "one of these scopes", "one of the following scopes", "should have access to"}},
 		"", false, "github, google, microsoft graph", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
@@ -404,7 +410,11 @@ var Phrases = []Phrase{
 			"access token is required", "token is required", "access_token is missing", "access_token is required",
 			// actix-web-httpauth's example "no bearer header"; GC Notify's
 			// "authentication token must be provided".
-			"no bearer header", "bearer header is missing", "bearer header missing", "token must be provided"}},
+			"no bearer header", "bearer header is missing", "bearer header missing", "token must be provided",
+			// Overkiz's "Missing authorization token."
+			"missing authorization token", "authorization token is missing", "no authorization token",
+			// ASOS's "The mandatory 'access_token' parameter is missing."
+			"'access_token' parameter is missing", "access_token parameter is missing", "access token parameter is missing"}},
 		EndpointResource, false, "envoy, django rest framework, twitch", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	// A credential expected and none sent, in two halves of a sentence
 	// (Qualtrics' "Expected authorization in headers, but none provided").
@@ -441,6 +451,16 @@ var Phrases = []Phrase{
 	{"replay_guard", InvalidRequest,
 		[][]string{{"nonce", "timestamp"}, {"too small", "small", "too low", "too old", "already used", "used", "refused", "out of range", "invalid", "not valid", "incorrect", "wrong"}},
 		EndpointResource, false, "kraken, fatsecret, bitstamp", "https://www.rfc-editor.org/rfc/rfc5849#section-3.3"},
+	// A caller locked out after failed attempts (Overkiz's "Too many
+	// attempts with an invalid token, temporarily banned"): the ban is
+	// what stops it now, whatever credential it sends.
+	{"lockout", RateLimited,
+		[][]string{{"temporarily banned", "temporarily blocked", "too many attempts", "too many failed attempts", "too many invalid"}},
+		EndpointResource, false, "overkiz", "https://www.rfc-editor.org/rfc/rfc6585#section-4"},
+	// "Please check your Access Token to fix this" (pixiv): the token.
+	{"token_check", InvalidToken,
+		[][]string{{"check your access token", "check your token", "verify your access token", "check the access token"}},
+		EndpointResource, false, "pixiv", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
 	{"token_bad", InvalidToken,
 		[][]string{{"token", "access_token", "jwt", "session", "bearer", "credential", "api key", "authentication", "signature", "oauth",
 			"subscription key", "access key", "key", "secretid", "secret id",

@@ -348,9 +348,10 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 		// malformed, not the grant type unknown.
 		r.Why.rule("grant_in_query", r.Why.From, r.Why.Term)
 		return InvalidRequest
-	case code == InvalidRequest && r.extensionGrant && saysGrantTypeMissing(f) && saysInvalid(f):
-		// "Invalid or no grant_type" to an extension grant the form did
-		// carry: the server read it and does not support it.
+	case code == InvalidRequest && r.formGrant && saysGrantTypeMissing(f) && saysInvalid(f):
+		// "Invalid or no grant_type" to a grant_type the form did carry:
+		// the server read it and does not support it (pixiv's after it
+		// dropped the password grant).
 		r.Why.rule("extension_grant_refused", r.Why.From, r.Why.Term)
 		return UnsupportedGrantType
 	case code == InvalidRequest && r.refreshGrant && r.Why.Rule == "error_code" && genericDescription(f):
@@ -364,7 +365,7 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 
 // saysGrantTypeMissing: the error's words call grant_type missing.
 func saysGrantTypeMissing(f *oauthFields) bool {
-	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f)} {
+	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw} {
 		if p := phraseMatch(v, EndpointToken); p != nil && p.Rule == "grant_type_missing" {
 			return true
 		}
@@ -385,7 +386,7 @@ func saysBad(f *oauthFields) bool {
 
 // saysInvalid: the error's words call something invalid or unsupported.
 func saysInvalid(f *oauthFields) bool {
-	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f)} {
+	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw} {
 		if containsWordFold(v, "invalid") || containsFold(v, "unsupported") || containsFold(v, "not supported") || containsWordFold(v, "unknown") {
 			return true
 		}

@@ -114,9 +114,9 @@ type Result struct {
 	// pinRoot keeps the first cause the root even when a later one is
 	// worse: a device-poll state in a broken shape is still that state.
 	pinRoot bool
-	// extensionGrant: the form's grant_type is none of RFC 6749's own
-	// (jwt-bearer, token-exchange, a vendor's): one a server may not know.
-	extensionGrant bool
+	// formGrant: the form body carried a grant_type, so a server that
+	// reads forms saw it.
+	formGrant bool
 	// apiKeyGrant: the grant is an API key (IBM Cloud's
 	// urn:ibm:params:oauth:grant-type:apikey), so a refused key is the grant.
 	apiKeyGrant bool
