@@ -884,6 +884,14 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 			}
 		}
 	}
+	if status < 300 && !resp.Unread && subsonicCall(req) {
+		if c, ok := subsonicError(req, body.b); ok {
+			r.add(c)
+			r.add(ErrorInSuccessStatus)
+			r.Why.rule("subsonic_error", "error code", "")
+			return
+		}
+	}
 	if status == 405 || status == 404 && oauthChallenge(resp.Header["Www-Authenticate"]).errorCode == "" && (routeMissing(body.b) || springNoHandler(&f, body.b)) {
 		// A gateway's or framework's "no route" (3scale's "No Mapping Rule
 		// matched", Kong's "no Route matched"), or a 405, the method refused

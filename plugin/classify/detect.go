@@ -491,6 +491,9 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 	if params.has(pAccessToken) && len(req.Body) > 0 && !params.has(pGrantType) {
 		return "access_token", "" // RFC 6750 §2.2, and Plaid's JSON bodies
 	}
+	if botTokenPath(req.Path) {
+		return "bot token in path", ""
+	}
 	if params.has(pSession) && !params.has(pPassword|pSecret|pClientSecret|pGrantType|pCode) {
 		return "session parameter", "" // a vendor's session token, sent with the call
 	}
@@ -514,6 +517,31 @@ func credentialOf(req *Request, params requestParams, status int) (cred, empty s
 		}
 	}
 	return "", ""
+}
+
+// jsonRPCCall reports a POST whose body is a JSON-RPC 2.0 request.
+func jsonRPCCall(req *Request) bool {
+	if req.Method != http.MethodPost || len(req.Body) < 12 {
+		return false
+	}
+	head := req.Body[:min(len(req.Body), 40)]
+	i := skipSpace(head, 0)
+	return i < len(head) && head[i] == '{' && containsFold(head, `"jsonrpc"`)
+}
+
+// botTokenPath reports the Telegram Bot API's credential, the bot token
+// as the first path segment: /bot<id>:<secret>/getMe.
+// Source: https://core.telegram.org/bots/api#making-requests
+func botTokenPath(path string) bool {
+	if len(path) < 24 || !hasPrefixFold(path, "/bot") {
+		return false
+	}
+	seg := path[1:]
+	if i := strings.IndexByte(seg, '/'); i >= 0 {
+		seg = seg[:i]
+	}
+	colon := strings.IndexByte(seg, ':')
+	return colon > len("bot") && len(seg)-colon > 16
 }
 
 // vendorAuthorization matches a vendor's own Authorization header
@@ -645,6 +673,12 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("header", "X-Amz-Target")
 		return EndpointToken
 	}
+	if subsonicCall(req) {
+		// Subsonic's query credentials (u with t and s, p, apiKey) and
+		// 200 error envelopes (subsonic.go).
+		why.evidence("credentials", "Subsonic query")
+		return EndpointResource
+	}
 	pk, seg := pathKind(req.Path)
 	params := newRequestParams(req)
 
@@ -762,6 +796,9 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 	if params.has(pToken) && req.Method == http.MethodPost {
 		why.candidate = true // Clerk's /oauth/token_info: "active" in the answer decides
 	}
+	if jsonRPCCall(req) {
+		why.candidate, why.jsonRPC = true, true // a refusal comes back in a 200 envelope
+	}
 	if req.Method == http.MethodPost && len(req.Body) > 0 &&
 		(params.has(pSecret|pPassword) || params.has(pAPIKey) && !newQueryParams(req.RawQuery).has(pAPIKey)) {
 		// A secret or key posted to a path of the vendor's naming: a
@@ -837,7 +874,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		why.evidence("credentials", "Basic")
 		return EndpointToken
 	}
-	if status < 300 && !why.candidate {
+	if status < 300 && (!why.candidate || why.jsonRPC) {
 		// An app's own key on a call that succeeded: an API call to a
 		// resource server, whose 200 may still be an error envelope.
 		if k := appKey(req, params, why, true); k != "" {
@@ -902,7 +939,7 @@ func appKey(req *Request, params requestParams, why *Why, success bool) string {
 	}
 	authz := trimSpace(headerValue(req.Header, "Authorization"))
 	switch {
-	case params.set == 0 && !why.exchange && !why.candidate && hasPrefixFold(authz, "basic "):
+	case params.set == 0 && !why.exchange && (!why.candidate || why.jsonRPC) && hasPrefixFold(authz, "basic "):
 		// An API key sent as the Basic user (Freshdesk, Xendit, Stripe),
 		// not a client authenticating at a token endpoint.
 		return "Basic"
@@ -997,6 +1034,12 @@ func detectFromBody(f *oauthFields, body []byte, status int, h http.Header, why 
 		why.evidence("response field", "message")
 		return EndpointResource
 	}
+	if why.jsonRPC && status < 300 && f.err.kind == kindObject && (saysTokenRefused(f) || saysNoToken(f)) {
+		// A JSON-RPC error naming the session or key refused (Odoo's
+		// "Session Expired"): the call's credential, at a resource.
+		why.evidence("response field", "JSON-RPC error")
+		return EndpointResource
+	}
 	if why.keyPosted && status < 300 {
 		// No token came back for the key (Amplitude's and Heap's ingestion
 		// calls post it in the JSON): a call keyed by the app.
@@ -1034,10 +1077,6 @@ func saysTokenRefused(f *oauthFields) bool {
 	return false
 }
 
-// saysNoToken reports whether an error body's message says in so many
-// words that the request lacked an access token or authorization header
-// (Vercel's "missing an authentication token", "Authorization header
-// required"): words for the caller's token, never another kind of token.
 // namesAccessToken: words about the access token itself, which only a
 // resource server (or introspection) checks.
 func namesAccessToken(b []byte) bool {
@@ -1049,6 +1088,10 @@ func namesAccessToken(b []byte) bool {
 	return containsFold(t, "access") || containsFold(t, "bearer") || containsFold(b, "access token") || containsFold(b, "access_token")
 }
 
+// saysNoToken reports whether an error body's message says in so many
+// words that the request lacked an access token or authorization header
+// (Vercel's "missing an authentication token", "Authorization header
+// required"): words for the caller's token, never another kind of token.
 func saysNoToken(f *oauthFields) bool {
 	words := value{raw: errorWords(f), kind: kindString} // Overkiz's {"error":"Missing authorization token."}
 	for _, v := range [...]value{f.message, f.vendor.msg, f.description, words} {

@@ -368,6 +368,11 @@ var Phrases = []Phrase{
 		[][]string{{"api_key", "api key", "apikey", "api-key", "access key", "secret key"},
 			{"disabled", "deactivated", "suspended", "been blocked"}},
 		EndpointResource, false, "api.data.gov", "https://www.rfc-editor.org/rfc/rfc6750#section-3.1"},
+	// The user the call acts on has blocked the app (Telegram's "bot was
+	// blocked by the user"): the owner's refusal, not the token's scope.
+	{"user_blocked", AccessDenied,
+		[][]string{{"blocked by the user", "blocked by user", "user has blocked", "user blocked the", "kicked from the"}},
+		EndpointResource, false, "telegram", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	{"api_disabled", AccessDenied,
 		[][]string{{"api disabled", "apidisabled", "have been disabled", "has been disabled", "not provisioned", "no subscription",
 			"not subscribed", "api access is disabled", "api is disabled", "access to this api is disabled",

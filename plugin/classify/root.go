@@ -101,6 +101,9 @@ type Why struct {
 	// or session (UptimeRobot's /v2/getMonitors): an API call keyed by
 	// the app, whatever its answer.
 	keyCall bool
+	// jsonRPC: a JSON-RPC 2.0 call, whose errors come back in a 200
+	// {"jsonrpc":"2.0","error":{code,message}} (Odoo, Zabbix).
+	jsonRPC bool
 	// tokenCarried: an error to a call whose query or body holds a value
 	// shaped like a token under a vendor's name (Misskey's JSON "i").
 	tokenCarried bool
@@ -552,7 +555,7 @@ func (w *Why) RuleText() string {
 // keepsAccessDenied: the phrase rows whose access_denied stands at a
 // resource server, where a refusal is otherwise a scope or the token.
 func keepsAccessDenied(rule string) bool {
-	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "account_inactive" || rule == "ip_not_allowed" || rule == "ip_allowlist"
+	return rule == "api_disabled" || rule == "app_not_authorized" || rule == "user_blocked" || rule == "account_inactive" || rule == "ip_not_allowed" || rule == "ip_allowlist"
 }
 
 // specificError reports a registered error code other than the catch-alls
