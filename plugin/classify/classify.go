@@ -997,6 +997,19 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 				}
 				r.Why.rule("graphql_request_failed", "errors", "")
 			}
+			if root == "" && status < 300 && f.errorsListed && !f.err.present() {
+				// Apollo's auth codes beside a partial result (Vendure's
+				// FORBIDDEN with "data":{"me":null}): the field was refused
+				// as a 403 or a 401 would refuse the call.
+				if f.vendor.hasCode("FORBIDDEN") {
+					root = embeddedStatusRoot(http.StatusForbidden, sent)
+				} else if f.vendor.hasCode("UNAUTHENTICATED") {
+					root = embeddedStatusRoot(http.StatusUnauthorized, sent)
+				}
+				if root != "" {
+					r.Why.rule("graphql_auth_code", "errors", "")
+				}
+			}
 			if root == "" && status < 300 && f.vendor.httpStatus != 0 {
 				// A 200 whose body names its real status (Musixmatch's
 				// header.status_code 401): that status speaks as the
@@ -1046,7 +1059,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 		root = MissingToken
 		r.Why.rule("params_without_token", r.Why.From, r.Why.Term)
 	}
-	if root == MissingToken && sent && (r.Why.Rule != "token_absent" || schemeToken(req) ||
+	if root == MissingToken && sent && r.Why.Rule != "error_subject" && (r.Why.Rule != "token_absent" || schemeToken(req) ||
 		authorizationToken(req) && containsFold(r.Why.Term, "credentials were not provided")) {
 		// Generic "authentication required" with a token sent; and "no
 		// credentials were provided" to a request whose Authorization
@@ -1684,10 +1697,11 @@ func formHas(body []byte, name string) bool {
 
 // credentialWords blame the credentials themselves, not what they may do.
 var credentialWords = [...]string{"wrong credentials", "invalid credentials", "bad credentials", "credentials are invalid",
+	"missing the necessary credentials", "missing credentials", // Bagisto's "…you're missing the necessary credentials."
 	"may be expired", "has expired", "is expired", "authentication failure", "authentication failed", "invalid api key", "invalid token"}
 
 func credentialsBlamed(f *oauthFields) bool {
-	for _, v := range [...]value{f.message, f.description, f.vendor.msg, f.vendor.msg2} {
+	for _, v := range [...]value{f.message, f.description, f.vendor.msg, f.vendor.msg2, {raw: errorWords(f), kind: kindString}} {
 		if v.kind != kindString {
 			continue
 		}

@@ -285,7 +285,7 @@ func lastSegments(path string) (last, prev string) {
 	for i > 0 && path[i-1] != '/' {
 		i--
 	}
-	last = path[i:end]
+	last = trimFormatSuffix(path[i:end]) // CakePHP's and Rails' refresh.json
 	end = i
 	for end > 0 && path[end-1] == '/' {
 		end--
@@ -295,6 +295,17 @@ func lastSegments(path string) (last, prev string) {
 		j--
 	}
 	return last, path[j:end]
+}
+
+// trimFormatSuffix drops a response-format extension from a path
+// segment: /auth/jwt/refresh.json is the refresh path.
+func trimFormatSuffix(seg string) string {
+	for _, ext := range [...]string{".json", ".xml"} {
+		if len(seg) > len(ext) && hasSuffixFold(seg, ext) {
+			return seg[:len(seg)-len(ext)]
+		}
+	}
+	return seg
 }
 
 // isVersionSegment matches v1, v3, v2.0 and 2.0.

@@ -511,6 +511,14 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		if val.kind == kindString && !v.subjectOwner.present() {
 			v.subjectOwner = val
 		}
+	case "loc":
+		// FastAPI's (pydantic's) validation error: "loc":["header","x-api-key"]
+		// names the field last.
+		if val.kind == kindArray && !v.subject.present() {
+			if last, ok := lastArrayString(val.raw); ok {
+				v.subject = last
+			}
+		}
 	case "errorCode", "error_code", "ErrorCode", "errorcode", "code", "status", "type", "reason",
 		".tag", "category", "error_type", "errorType", "Error", "error_name", "subcode", "name", "id", "sub_code",
 		"status_txt", "ECODE", "stCode", "Code": // Tencent Cloud's {"Response":{"Error":{"Code":…,"Message":…}}}
@@ -565,7 +573,7 @@ func (v *vendorFields) field(key []byte, val value, depth int) {
 		// (errorText, userMessage, resultCode, return_code, errorInfo): read
 		// as the listed ones are, weaker than them.
 		switch {
-		case val.kind == kindString && depth > 0 && !v.msg.present() && messageLikeKey(key):
+		case val.kind == kindString && depth > 0 && !v.msg.present() && (messageLikeKey(key) || string(key) == "info"): // MediaWiki's error.info
 			v.msg, v.msgFromCode = val, true
 		case val.kind == kindString && depth > 1 && v.msg.present() && v.msg2.kind == kindNone && messageLikeKey(key):
 			// Kraken's GraphQL "Invalid data." with extensions'
@@ -635,6 +643,24 @@ func (v *vendorFields) scan(obj []byte, depth int) {
 		}
 		v.field(key, value{raw: val, kind: kind}, depth)
 	}
+}
+
+// lastArrayString is the last string element of a flat JSON array.
+func lastArrayString(arr []byte) (value, bool) {
+	var last value
+	found := false
+	for i := 1; i < len(arr); i++ {
+		if arr[i] != '"' {
+			continue
+		}
+		start, stop, ok := scanString(arr, i)
+		if !ok {
+			return value{}, false
+		}
+		last, found = value{raw: arr[start:stop], kind: kindString}, true
+		i = stop
+	}
+	return last, found
 }
 
 // scanErrorMap reads an errors object keyed by what failed (pixiv's
@@ -720,6 +746,9 @@ var subjects = []struct {
 	{"access_token", InvalidToken},
 	{"api_key", InvalidToken}, // an API key is the token of a keyed API
 	{"apikey", InvalidToken},
+	{"api-key", InvalidToken},
+	{"authorization", InvalidToken},
+	{"-token", InvalidToken}, // a vendor token header (x-subscription-token)
 	{"code", InvalidGrant},
 }
 

@@ -51,6 +51,8 @@ type oauthFields struct {
 	// spec's Response section: data is absent when the request failed
 	// before execution, null when execution failed at its root).
 	requestFailed bool
+	// errorsListed: a non-empty GraphQL-style "errors" array.
+	errorsListed bool
 	// dataFilled: a non-empty "data" beside whatever else (GraphQL's
 	// partial result beside its errors).
 	dataFilled bool
@@ -178,6 +180,7 @@ func (f *oauthFields) scanJSON(body []byte, truncated bool) {
 		f.set(key, value{raw: val, kind: kind})
 	}
 	f.requestFailed = errorsListed && !dataFilled
+	f.errorsListed = errorsListed
 	f.dataFilled = dataFilled
 	if text.kind == kindString && !f.message.present() && failureCode(code) && !dataFilled {
 		f.message = text // a nonzero code beside a text is its message
@@ -270,6 +273,8 @@ func (f *oauthFields) set(key []byte, v value) {
 		}
 		if v.kind == kindObject {
 			f.vendor.scan(v.raw, 1)
+		} else if v.kind == kindArray {
+			f.vendor.scanArray(v.raw, 1) // FastAPI's {"detail":[{"type":"missing","loc":[…],"msg":…}]}
 		}
 	case "ok", "success", "Success":
 		// Slack's {"ok":false,…}; Tuya's and many APIs' {"success":false,…}.

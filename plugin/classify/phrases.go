@@ -37,7 +37,7 @@ var (
 	wordsBad = []string{"invalid", "expired", "incorrect", "wrong", "revoked", "not valid", "isn't valid",
 		"malformed", "unknown", "not found", "does not exist", "doesn't exist", "mismatch", "already", "illegal", "outdated",
 		"could not verify", "cannot verify", "unable to verify", "failed to verify", "verification failed",
-		"no such", "been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
+		"no such", "no active", "been used", "was used", "token used", "code used", "reused", "redeemed", "stale", "decrypt", "bad", "not recognized", "inactive", "not active", "no longer", "failed", "error validating", "could not be", "cannot be", "can't be",
 		// Chinese and Japanese providers (WeChat, DingTalk, Feishu, LINE, Yahoo! JAPAN): invalid, illegal, expired.
 		"无效", "不合法", "非法", "过期", "失效", "無効", "期限切れ", "不正",
 		// BASE's and Ocean Engine's: expiry passed, already used, not found, does not exist.
@@ -195,7 +195,7 @@ var Phrases = []Phrase{
 	// The user must do something interactive first: MFA, SSO, a password
 	// change, consent (OpenID Connect Core §3.1.2.6's interaction_required).
 	{"interaction_needed", InteractionRequired,
-		[][]string{{"mfa required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
+		[][]string{{"mfa required", "mfa authentication is required", "mfa authentication required", "mfa is required", "mfa enrollment", "mfa_enrollment", "multi-factor", "multifactor", "sso required", "sso_required",
 			"password change required", "change password required", "change_password_required", "must change", "password must be changed",
 			"password reset is required", "password reset required", "confirmed e-mail", "confirmed email", "email not confirmed",
 			"email is not confirmed", "e-mail not confirmed", "email not verified", "email is not verified", // Pleroma's account gates
@@ -382,7 +382,9 @@ var Phrases = []Phrase{
 			"no está habilitado", "no esta habilitado", "não está habilitado", "nao esta habilitado",
 			// The account's plan does not include the API (Hashnode's "does
 			// not have an active Pro plan"): the owner's standing.
-			"pro plan", "paid plan", "upgrade your plan", "your current plan", "your plan does not", "plan does not include",
+			"pro plan", "paid plan", "unpaid account", "unpaid accounts", "upgrade your plan",
+			// Zammad's "API token access disabled!": the instance switched token access off.
+			"token access disabled", "api access disabled", "your current plan", "your plan does not", "plan does not include",
 			"not available on your plan", "not included in your plan", "requires a paid", "subscription required", "requires a subscription", "requires a separate subscription"}},
 		EndpointResource, false, "google classroom, wordpress.com, globe labs", "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"},
 	// A gateway in front of the API could not get its own upstream token:
@@ -446,7 +448,9 @@ var Phrases = []Phrase{
 	{"auth_required", MissingToken,
 		[][]string{{"requires authentication", "authentication required", "must authenticate", "missing authentication",
 			"no authentication", "not authenticated", "login required", "please authenticate", "not logged in", "must be authenticated",
-			"anonymous caller"}},
+			"anonymous caller",
+			// Google APIs' "Method doesn't allow unregistered callers (callers without established identity)".
+			"unregistered callers", "without established identity"}},
 		EndpointResource, false, "github, linear, google cloud storage", "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api"},
 	// A signed call's replay guard refused it (Kraken's "Invalid nonce",
 	// FatSecret's "Invalid/expired timestamp", OAuth 1.0a's nonce_used):

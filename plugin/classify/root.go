@@ -39,7 +39,7 @@ var refines = map[Code][]Code{
 	InvalidToken:         {MissingToken, InteractionRequired, InvalidDPoPProof, AccessDenied},
 	// Only the api_disabled row keeps access_denied at a resource server
 	// (adjust): a switched-off API is no scope the token lacks.
-	InsufficientScope: {AccessDenied},
+	InsufficientScope: {AccessDenied, MissingToken}, // Google's PERMISSION_DENIED "…unregistered callers"
 	// "grant_type: password is not supported in this application" is the
 	// client's registration, not the server's (RFC 6749 §5.2).
 	UnsupportedGrantType: {UnauthorizedClient},
