@@ -3004,6 +3004,18 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{AccessDenied, MissingWWWAuthenticate},
 	},
 	{
+		name: "a vendor's -Auth session header is the credential of a successful call", source: "https://help.tableau.com/current/api/rest_api/en-us/REST/rest_api_concepts_auth.htm",
+		req:      Request{Method: "GET", Path: "/api/3.22/sites/s1/users", Header: hdr("X-Tableau-Auth", "PLACEHOLDER-session-token")},
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/xml"), Body: []byte(`<tsResponse><users/></tsResponse>`)},
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
+		name: "a vendor's -Sess header is the credential of a refused call", source: "https://www.rfc-editor.org/rfc/rfc6750#section-3.1",
+		req:      Request{Method: "POST", Path: "/api/gql/gateway/graphql", Header: hdr("U-Sess", "PLACEHOLDER-user-session", "Content-Type", "application/json"), Body: []byte(`{"query":"query { vehicle { id } }"}`)},
+		resp:     jsonResp("401", `{"errors":[{"message":"Session expired"}]}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -427,6 +427,11 @@ func keyHeaderName(name string) bool {
 	if len(name) > 7 && hasPrefixFold(name, "x-auth-") {
 		return true
 	}
+	// A session or auth credential of the vendor's naming (Tableau's
+	// X-Tableau-Auth, Rivian's A-Sess and U-Sess, X-Session).
+	if len(name) > 5 && (hasSuffixFold(name, "-auth") || hasSuffixFold(name, "-sess") || hasSuffixFold(name, "-session")) {
+		return true
+	}
 	// A key of the vendor's naming (Flagsmith's X-Environment-Key,
 	// X-App-Key, Cielo's MerchantKey); not a request's idempotency,
 	// WebSocket, cache or message-routing key.
