@@ -693,6 +693,7 @@ func detectRequest(req *Request, status int, h http.Header, opts *Options, why *
 		// Subsonic's query credentials (u with t and s, p, apiKey) and
 		// 200 error envelopes (subsonic.go).
 		why.evidence("credentials", "Subsonic query")
+		why.subsonic = true
 		return EndpointResource
 	}
 	pk, seg := pathKind(req.Path)
@@ -1412,7 +1413,8 @@ func BodyWanted(d Detection, status int, h http.Header, opts *Options) int {
 		case status >= 400:
 			return opts.maxBody()
 		case status >= 200 && status < 300 && status != 204:
-			if mt := MediaType(h); isJSONMediaType(mt) || mt == "text/html" || mt == "text/plain" || mt == "text/javascript" {
+			if mt := MediaType(h); isJSONMediaType(mt) || mt == "text/html" || mt == "text/plain" || mt == "text/javascript" ||
+				d.Why.subsonic && (mt == "application/xml" || mt == "text/xml") {
 				return minInt(ResourceSuccessPeek, opts.maxBody())
 			}
 		}

@@ -104,6 +104,8 @@ type Why struct {
 	// jsonRPC: a JSON-RPC 2.0 call, whose errors come back in a 200
 	// {"jsonrpc":"2.0","error":{code,message}} (Odoo, Zabbix).
 	jsonRPC bool
+	// subsonic: a Subsonic API call, whose 200 errors may come as XML.
+	subsonic bool
 	// tokenCarried: an error to a call whose query or body holds a value
 	// shaped like a token under a vendor's name (Misskey's JSON "i").
 	tokenCarried bool
