@@ -3016,6 +3016,24 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InvalidToken, MissingWWWAuthenticate},
 	},
 	{
+		name: "a keyed call's 200 with a quota status is a rate limit", source: "https://developers.google.com/maps/documentation/geocoding/requests-geocoding#StatusCodes",
+		req:      Request{Method: "GET", Path: "/maps/api/directions/json", RawQuery: "origin=a&destination=b&key=PLACEHOLDER-key"},
+		resp:     jsonResp("200", `{"error_message":"You have exceeded your daily request quota for this API.","routes":[],"status":"OVER_QUERY_LIMIT"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{RateLimited, ErrorInSuccessStatus},
+	},
+	{
+		name: "a keyed call's 200 REQUEST_DENIED for an API the project lacks is a permission", source: "https://developers.google.com/maps/documentation/geocoding/requests-geocoding#StatusCodes",
+		req:      Request{Method: "GET", Path: "/maps/api/geocode/json", RawQuery: "address=x&key=PLACEHOLDER-key"},
+		resp:     jsonResp("200", `{"error_message":"This API project is not authorized to use this API.","results":[],"status":"REQUEST_DENIED"}`),
+		endpoint: EndpointResource, verdict: VerdictInvalid, causes: []Code{InsufficientScope, ErrorInSuccessStatus},
+	},
+	{
+		name: "a keyed call's 200 with a status field alone stays a success", source: "https://developers.google.com/maps/documentation/geocoding/requests-geocoding#StatusCodes",
+		req:      Request{Method: "GET", Path: "/maps/api/geocode/json", RawQuery: "address=x&key=PLACEHOLDER-key"},
+		resp:     jsonResp("200", `{"results":[{"place_id":"p1"}],"status":"OK"}`),
+		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -972,7 +972,7 @@ func classifyResource(r *Result, req *Request, resp *Response, opts *Options) {
 	if !resp.Unread {
 		switch f.format {
 		case formatJSON, formatJSONArray, formatForm:
-			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish && !(sent && messageSaysTokenError(&f)) {
+			if status < 300 && !f.okFalse && !f.err.present() && !f.vendor.errorish && !(sent && messageSaysTokenError(&f)) && !vendorRefusal(&f) {
 				return // a success: not Slack's or VK's error envelope
 			}
 			if c, _ := chooseRoot(r, &f, resp); tokenOrScope(c) || c == InvalidRequest && r.Why.Rule == "replay_guard" {
@@ -1677,6 +1677,17 @@ func routeMissing(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// vendorRefusal reports a 200 whose known vendor status code refuses the
+// call and whose message says why (Google Maps Platform's
+// {"status":"REQUEST_DENIED","error_message":…}).
+func vendorRefusal(f *oauthFields) bool {
+	if !f.message.present() || f.vendor.n == 0 {
+		return false
+	}
+	c, rule := f.vendor.root()
+	return c != "" && c != statusWord && rule == "vendor_code"
 }
 
 // credentialMalformed reports a Bearer credential RFC 6750 refuses the

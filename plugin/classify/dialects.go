@@ -203,6 +203,12 @@ var VendorCodes = []vendorCode{
 	{"rate_limit", RateLimited, "stripe", "https://docs.stripe.com/error-codes"},
 	{"api_error", ServerError, "stripe", "https://docs.stripe.com/api/errors"},
 
+	// Google Maps Platform web services: HTTP 200 with a status and an
+	// error_message that says which denial (the words refine it).
+	{"REQUEST_DENIED", AccessDenied, "google maps platform", "https://developers.google.com/maps/documentation/geocoding/requests-geocoding#StatusCodes"},
+	{"OVER_QUERY_LIMIT", RateLimited, "google maps platform", "https://developers.google.com/maps/documentation/geocoding/requests-geocoding#StatusCodes"},
+	{"OVER_DAILY_LIMIT", RateLimited, "google maps platform", "https://developers.google.com/maps/documentation/geocoding/requests-geocoding#StatusCodes"},
+
 	// Box: {"type":"error","status":401,"code":…}.
 	{"invalid_token", InvalidToken, "box", "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"},
 	{"insufficient_scope", InsufficientScope, "box", "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"},
