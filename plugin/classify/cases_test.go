@@ -3034,6 +3034,12 @@ var exchanges = []exchange{
 		endpoint: EndpointResource, verdict: VerdictOK, causes: []Code{},
 	},
 	{
+		name: "a grant type that is not support, behind a mesh's server header, is the grant type", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+		req:      formPost("/oauth2/token", "grant_type=password&client_id=app&username=ada&password=PLACEHOLDER-pw"),
+		resp:     Response{Status: 400, Header: hdr("Content-Type", "text/plain", "Server", "istio-envoy"), Body: []byte("grant_type:password is not support")},
+		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType, NotJSON},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

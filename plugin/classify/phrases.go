@@ -79,7 +79,7 @@ var Phrases = []Phrase{
 		"", false, "keycloak, auth0, okta", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
 	{"grant_type_unsupported", UnsupportedGrantType,
 		[][]string{{"grant_type", "grant type", "granttype", "login type", "login_type"}, // Taiga's "invalid login type"
-			{"not supported", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect",
+			{"not supported", "not support", "unsupported", "invalid", "unknown", "not recognized", "not recognised", "incorrect", // Higress's "grant_type:password is not support"
 				"one of the allowed values", "must be one of", // JSON Schema's enum message (Ed-Fi Meadowlark)
 				"不正确", "不正", "无效", "不支持"}}, // Alipay's "grant_type参数不正确": incorrect, invalid, unsupported
 		"", false, "spring, wso2, django-oauth-toolkit, alipay", "https://www.rfc-editor.org/rfc/rfc6749#section-5.2"},
