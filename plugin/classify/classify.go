@@ -1190,7 +1190,9 @@ func classifyResourceFailure(r *Result, f *oauthFields, resp *Response) {
 			r.add(c)
 			return
 		}
-		if p := phraseFirst(f, EndpointResource); p != nil && (p.Cause == TemporarilyUnavailable || p.Cause == RateLimited) {
+		if r.wordsUnmatched {
+			// chooseRoot read the same words and no row matched them.
+		} else if p := phraseFirst(f, EndpointResource); p != nil && (p.Cause == TemporarilyUnavailable || p.Cause == RateLimited) {
 			r.add(p.Cause)
 			r.Why.rule(p.Rule, "message", "")
 			return

@@ -203,6 +203,7 @@ func chooseRoot(r *Result, f *oauthFields, resp *Response) (root Code, known boo
 	// failed (e.g. …)") speak only when no text names anything else (a
 	// Janssen "reason":"Invalid user." beside one is the user's).
 	matched, rfcSeen := false, false
+	defer func() { r.wordsUnmatched = !matched && !rfcSeen }()
 	for pass := 0; pass < 2 && !matched && (pass == 0 || rfcSeen); pass++ {
 		for _, text := range texts {
 			b := text.b

@@ -114,6 +114,9 @@ type Result struct {
 	// pinRoot keeps the first cause the root even when a later one is
 	// worse: a device-poll state in a broken shape is still that state.
 	pinRoot bool
+	// wordsUnmatched: chooseRoot read every text of the body's error and
+	// no phrase row matched, so reading them again finds nothing.
+	wordsUnmatched bool
 	// formGrant: the form body carried a grant_type, so a server that
 	// reads forms saw it.
 	formGrant bool
