@@ -295,10 +295,70 @@ func (p *pass) requestLine(line []byte) []byte {
 func (p *pass) url(u []byte) []byte {
 	i := bytes.IndexAny(u, "?#")
 	if i < 0 {
-		return p.jwts(u)
+		return p.jwts(p.botToken(u))
 	}
-	out := append([]byte(nil), p.jwts(u[:i+1])...)
+	out := append([]byte(nil), p.jwts(p.botToken(u[:i+1]))...)
+	if subsonicQuery(u[:i], u[i+1:]) {
+		return append(out, p.subsonic(u[i+1:])...)
+	}
 	return append(out, p.form(u[i+1:], true)...)
+}
+
+// botToken redacts the Telegram Bot API's token, the path's first
+// segment after "/bot" and its id: /bot<id>:<secret>/getMe.
+func (p *pass) botToken(path []byte) []byte {
+	if !bytes.HasPrefix(path, []byte("/bot")) {
+		return path
+	}
+	end := bytes.IndexByte(path[1:], '/') + 1
+	if end <= 0 {
+		end = len(path)
+		if q := bytes.IndexAny(path, "?#"); q >= 0 {
+			end = q
+		}
+	}
+	colon := bytes.IndexByte(path[:end], ':')
+	if colon < 0 || end-colon < 2 {
+		return path
+	}
+	out := append([]byte(nil), path[:colon+1]...)
+	out = append(out, p.marker(formValue(path[colon+1:end]))...)
+	return append(out, path[end:]...)
+}
+
+// subsonicQuery reports a Subsonic API call (a /rest/ path with the c
+// and v every call carries), whose p, t and s parameters are the user's
+// password, its salted hash and the salt.
+// Source: https://www.subsonic.org/pages/api.jsp
+func subsonicQuery(path, query []byte) bool {
+	return bytes.Contains(path, []byte("/rest/")) && hasParam(query, "c") && hasParam(query, "v")
+}
+
+func hasParam(query []byte, name string) bool {
+	for _, pair := range bytes.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		if n, _, _ := bytes.Cut(pair, []byte("=")); string(n) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// subsonic redacts a Subsonic query's credentials, then the usual names.
+func (p *pass) subsonic(query []byte) []byte {
+	var out []byte
+	for len(query) > 0 {
+		pair, rest, more := bytes.Cut(query, []byte("&"))
+		if name, value, ok := bytes.Cut(pair, []byte("=")); ok && (string(name) == "p" || string(name) == "t" || string(name) == "s") {
+			p.seen.add(value)
+			pair = append(append(append([]byte(nil), name...), '='), p.marker(formValue(value))...)
+		}
+		out = append(out, pair...)
+		if more {
+			out = append(out, '&')
+		}
+		query = rest
+	}
+	return p.form(out, true)
 }
 
 // header redacts one header's value.
@@ -368,7 +428,9 @@ func secretHeader(name string) bool {
 			return true
 		}
 	}
-	return false
+	// A vendor's auth or session header by its ending (Tableau's
+	// X-Tableau-Auth, Rivian's U-Sess), as the classifier reads them.
+	return strings.HasSuffix(n, "-auth") || strings.HasSuffix(n, "-sess")
 }
 
 // cookies redacts every cookie's value, keeping its name.

@@ -64,6 +64,13 @@ var placements = []placement{
 	{"custom auth header", func(s string) string {
 		return req("X-Tyk-Authorization: "+s+"\r\nX-Custom-Authorization: "+s+"\r\n", "")
 	}},
+	{"vendor -auth and -sess headers", func(s string) string { return req("X-Tableau-Auth: "+s+"\r\nU-Sess: "+s+"\r\n", "") }},
+	{"subsonic query credentials", func(s string) string {
+		return "GET /rest/ping.view?u=ada&p=" + url.QueryEscape(s) + "&t=" + url.QueryEscape(s) + "&s=" + url.QueryEscape(s) + "&v=1.16.1&c=app HTTP/1.1\r\nHost: music.example.com\r\n\r\n"
+	}},
+	{"bot token in the path", func(s string) string {
+		return "GET /bot123456:" + url.PathEscape(s) + "/getMe HTTP/1.1\r\nHost: api.telegram.org\r\n\r\n"
+	}},
 	{"query access_token", func(s string) string {
 		return "GET /api/me?access_token=" + url.QueryEscape(s) + "&x=1 HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
 	}},
