@@ -3040,6 +3040,12 @@ var exchanges = []exchange{
 		endpoint: EndpointToken, verdict: VerdictInvalid, causes: []Code{UnsupportedGrantType, NotJSON},
 	},
 	{
+		name: "a form token response ending in a line end keeps its token type", source: "https://www.rfc-editor.org/rfc/rfc6749#section-5.1",
+		req:      formPost("/login/oauth/access_token", "code=PLACEHOLDER-code&client_id=app&client_secret=PLACEHOLDER-cs"),
+		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/x-www-form-urlencoded", "Cache-Control", "no-store"), Body: []byte("access_token=PLACEHOLDER-at&scope=user&token_type=bearer\r\n")},
+		endpoint: EndpointToken, verdict: VerdictWarning, causes: []Code{FormEncodedResponse},
+	},
+	{
 		name: "non-oauth", source: "",
 		req:      Request{Method: "GET", Path: "/api/orders/42", RawQuery: "expand=items", Header: hdr("Accept", "application/json", "User-Agent", "curl/8")},
 		resp:     Response{Status: 200, Header: hdr("Content-Type", "application/json"), Body: []byte(`{"id":42}`)},

@@ -107,7 +107,11 @@ func parseFields(body []byte, mediaType string, truncated bool) oauthFields {
 		}
 	case mediaType == "application/x-www-form-urlencoded" || looksLikeForm(body[start:]):
 		f.format = formatForm
-		f.scanForm(body[start:])
+		form := body[start:]
+		for len(form) > 0 && (form[len(form)-1] == '\n' || form[len(form)-1] == '\r') {
+			form = form[:len(form)-1] // a form written with a line end after its last value
+		}
+		f.scanForm(form)
 	default:
 		f.format = formatText
 	}
