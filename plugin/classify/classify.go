@@ -1190,12 +1190,12 @@ func classifyResourceFailure(r *Result, f *oauthFields, resp *Response) {
 			r.add(c)
 			return
 		}
-		if r.wordsUnmatched {
-			// chooseRoot read the same words and no row matched them.
-		} else if p := phraseFirst(f, EndpointResource); p != nil && (p.Cause == TemporarilyUnavailable || p.Cause == RateLimited) {
-			r.add(p.Cause)
-			r.Why.rule(p.Rule, "message", "")
-			return
+		if !r.wordsUnmatched { // chooseRoot read the same words, and no row matched them
+			if p := phraseFirst(f, EndpointResource); p != nil && (p.Cause == TemporarilyUnavailable || p.Cause == RateLimited) {
+				r.add(p.Cause)
+				r.Why.rule(p.Rule, "message", "")
+				return
+			}
 		}
 	}
 	r.add(statusRoot(r, resp))
@@ -1699,7 +1699,7 @@ func credentialMalformed(req *Request) bool {
 	if !hasPrefixFold(authz, "bearer ") {
 		return false
 	}
-	return indexByte([]byte(trimSpace(authz[len("bearer "):])), ' ') >= 0 || queryHas(req.RawQuery, "access_token") ||
+	return strings.IndexByte(trimSpace(authz[len("bearer "):]), ' ') >= 0 || queryHas(req.RawQuery, "access_token") ||
 		formHas(req.Body, "access_token")
 }
 

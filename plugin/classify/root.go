@@ -358,7 +358,7 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 		// "Invalid or no grant_type" to a grant_type the form did carry:
 		// the server read it and does not support it (pixiv's after it
 		// dropped the password grant).
-		r.Why.rule("extension_grant_refused", r.Why.From, r.Why.Term)
+		r.Why.rule("form_grant_refused", r.Why.From, r.Why.Term)
 		return UnsupportedGrantType
 	case code == InvalidRequest && r.refreshGrant && r.Why.Rule == "error_code" && genericDescription(f):
 		// A refresh request needs only its refresh token (RFC 6749 §6): a
@@ -369,9 +369,14 @@ func (r *Result) adjustForGrant(code Code, f *oauthFields) Code {
 	return code
 }
 
+// errorTexts are the error's words the says… helpers read.
+func errorTexts(f *oauthFields) [4][]byte {
+	return [4][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw}
+}
+
 // saysGrantTypeMissing: the error's words call grant_type missing.
 func saysGrantTypeMissing(f *oauthFields) bool {
-	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw} {
+	for _, v := range errorTexts(f) {
 		if p := phraseMatch(v, EndpointToken); p != nil && p.Rule == "grant_type_missing" {
 			return true
 		}
@@ -382,7 +387,7 @@ func saysGrantTypeMissing(f *oauthFields) bool {
 // saysBad: the error's words call something bad (wordsBad).
 func saysBad(f *oauthFields) bool {
 	bad := Phrase{Groups: [][]string{wordsBad}}
-	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw} {
+	for _, v := range errorTexts(f) {
 		if len(v) > 0 && bad.matches(v) {
 			return true
 		}
@@ -392,7 +397,7 @@ func saysBad(f *oauthFields) bool {
 
 // saysInvalid: the error's words call something invalid or unsupported.
 func saysInvalid(f *oauthFields) bool {
-	for _, v := range [...][]byte{f.description.raw, f.message.raw, errorWords(f), f.vendor.msg.raw} {
+	for _, v := range errorTexts(f) {
 		if containsWordFold(v, "invalid") || containsFold(v, "unsupported") || containsFold(v, "not supported") || containsWordFold(v, "unknown") {
 			return true
 		}
